@@ -1,0 +1,66 @@
+package dev.tenantcast;
+
+import dev.tenantcast.app.Tenantcast;
+import dev.tenantcast.app.TokenCommand;
+import dev.tenantcast.app.VerticleDescriptor;
+import dev.tenantcast.config.ConfigException;
+import dev.tenantcast.config.ConfigLoader;
+import dev.tenantcast.config.TenantcastConfig;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/** Reads the configuration and deploys; {@code token ...} prints a development token instead. */
+public final class Main {
+  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+
+  private Main() {
+  }
+
+  public static void main(String[] args) throws Exception {
+    TenantcastConfig config;
+    List<VerticleDescriptor> verticles;
+    try {
+      JsonObject json = ConfigLoader.load(Path.of(""), System.getenv());
+      config = TenantcastConfig.from(json);
+      if (args.length > 0 && args[0].equals("token")) {
+        System.out.println(TokenCommand.run(config.jwt(), Arrays.copyOfRange(args, 1, args.length)));
+        return;
+      }
+      verticles = VerticleDescriptor.load(Path.of(""));
+    } catch (ConfigException | IllegalArgumentException e) {
+      System.err.println("tenantcast: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    if (config.jwt().usesDevelopmentSecret()) {
+      LOG.warn("Tokens are verified with the development secret of conf/config.json: anyone can mint them. "
+          + "Set TENANTCAST_JWT_SECRET or TENANTCAST_JWT_PUBLIC_KEY before exposing this service.");
+    }
+    Vertx vertx = Vertx.vertx();
+    Tenantcast service;
+    try {
+      service = Tenantcast.start(vertx, config, verticles).await(2, TimeUnit.MINUTES);
+    } catch (Exception e) {
+      LOG.error("Tenantcast did not start: {}", e.getMessage());
+      vertx.close();
+      System.exit(1);
+      return;
+    }
+    LOG.info("Tenantcast instance {} is up on port {}, Redis at {}", config.instanceId(), config.http().port(),
+        service.redisUrl());
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      try {
+        service.stop().eventually(vertx::close).await(20, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        LOG.warn("Shutdown did not finish cleanly: {}", e.getMessage());
+      }
+    }, "tenantcast-shutdown"));
+  }
+}

@@ -1,0 +1,150 @@
+package dev.tenantcast.app;
+
+import dev.tenantcast.bus.Envelope;
+import dev.tenantcast.bus.EnvelopeCodec;
+import dev.tenantcast.config.ConfigException;
+import dev.tenantcast.config.RedisConfig;
+import dev.tenantcast.config.TenantcastConfig;
+import dev.tenantcast.redis.LocalRedisServer;
+import io.vertx.core.Deployable;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.lang.reflect.Constructor;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One running service instance in a Vert.x instance: chooses its Redis (the configured one, or an embedded one), then
+ * deploys the verticles of the descriptors, in order. {@link #stop()} undeploys them and stops the embedded Redis.
+ */
+public final class Tenantcast {
+  private static final Logger LOG = LoggerFactory.getLogger(Tenantcast.class);
+
+  private final Vertx vertx;
+  private final ServiceContext context;
+  private final String redisUrl;
+  private final LocalRedisServer embeddedRedis;
+  private final List<String> deployments = new ArrayList<>();
+
+  private Tenantcast(Vertx vertx, ServiceContext context, String redisUrl, LocalRedisServer embeddedRedis) {
+    this.vertx = vertx;
+    this.context = context;
+    this.redisUrl = redisUrl;
+    this.embeddedRedis = embeddedRedis;
+  }
+
+  public static Future<Tenantcast> start(Vertx vertx, TenantcastConfig config, List<VerticleDescriptor> verticles) {
+    try {
+      vertx.eventBus().registerDefaultCodec(Envelope.class, new EnvelopeCodec());
+    } catch (IllegalStateException alreadyRegistered) {
+      // a second service instance in the same Vert.x: the codec is the same
+    }
+    ServiceContext context = ServiceContext.create(config.instanceId());
+    return vertx.executeBlocking(() -> chooseRedis(config.redis()))
+        .compose(embedded -> {
+          String url = embedded == null ? config.redis().effectiveUrl() : embedded.url();
+          Tenantcast service = new Tenantcast(vertx, context, url, embedded);
+          return service.deployAll(config, verticles).map(service)
+              .onFailure(e -> service.stop());
+        });
+  }
+
+  public ServiceContext context() {
+    return context;
+  }
+
+  public String redisUrl() {
+    return redisUrl;
+  }
+
+  public Future<Void> stop() {
+    Future<Void> undeployed = Future.succeededFuture();
+    for (int i = deployments.size() - 1; i >= 0; i--) {
+      String id = deployments.get(i);
+      undeployed = undeployed.eventually(() -> vertx.undeploy(id).otherwiseEmpty());
+    }
+    return undeployed.eventually(() -> {
+      if (embeddedRedis != null) {
+        return vertx.executeBlocking(() -> {
+          embeddedRedis.close();
+          return null;
+        });
+      }
+      return Future.succeededFuture();
+    }).mapEmpty();
+  }
+
+  private Future<Void> deployAll(TenantcastConfig config, List<VerticleDescriptor> verticles) {
+    JsonObject json = config.json().copy();
+    json.getJsonObject("redis").put("url", redisUrl);
+    TenantcastConfig effective = TenantcastConfig.from(json);
+    Future<Void> chain = Future.succeededFuture();
+    for (VerticleDescriptor descriptor : verticles) {
+      chain = chain.compose(v -> {
+        Class<? extends Deployable> type = verticleClass(descriptor);
+        return vertx.deployVerticle(() -> instantiate(type, descriptor),
+                descriptor.deploymentOptions(effective.sections(descriptor.sections())))
+            .onSuccess(deployments::add)
+            .onSuccess(id -> LOG.info("Deployed {} ({} instance{})", descriptor.name(), descriptor.instances(),
+                descriptor.instances() == 1 ? "" : "s"))
+            .mapEmpty();
+      });
+    }
+    return chain;
+  }
+
+  /**
+   * The embedded default: a local redis-server when asked for always, or when no URL is configured and nothing
+   * answers at the default address. Never when a URL is configured, since instances must share one Redis.
+   */
+  private static LocalRedisServer chooseRedis(RedisConfig redis) throws Exception {
+    boolean embed = switch (redis.embedded()) {
+      case ALWAYS -> true;
+      case NEVER -> false;
+      case AUTO -> redis.url() == null && !LocalRedisServer.accepts(URI.create(RedisConfig.DEFAULT_URL).getPort());
+    };
+    if (!embed) {
+      return null;
+    }
+    LocalRedisServer server = LocalRedisServer.start();
+    LOG.warn("No Redis configured or reachable at {}: started an embedded redis-server ({}) at {}. "
+        + "It lives and dies with this process and is not shared with other instances; set TENANTCAST_REDIS_URL "
+        + "for a real deployment.", RedisConfig.DEFAULT_URL, server.executablePath(), server.url());
+    return server;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Class<? extends Deployable> verticleClass(VerticleDescriptor descriptor) {
+    try {
+      Class<?> type = Class.forName(descriptor.className());
+      if (!Deployable.class.isAssignableFrom(type)) {
+        throw new ConfigException("verticles/" + descriptor.name() + ": class", "is not a verticle: "
+            + descriptor.className());
+      }
+      return (Class<? extends Deployable>) type;
+    } catch (ClassNotFoundException e) {
+      throw new ConfigException("verticles/" + descriptor.name() + ": class", "names no class on the class path: "
+          + descriptor.className());
+    }
+  }
+
+  /** Verticles that share the service's state take a {@link ServiceContext}; others need a no-argument constructor. */
+  private Deployable instantiate(Class<? extends Deployable> type, VerticleDescriptor descriptor) {
+    try {
+      for (Constructor<?> constructor : type.getConstructors()) {
+        Class<?>[] parameters = constructor.getParameterTypes();
+        if (parameters.length == 1 && parameters[0] == ServiceContext.class) {
+          return (Deployable) constructor.newInstance(context);
+        }
+      }
+      return type.getConstructor().newInstance();
+    } catch (ReflectiveOperationException e) {
+      throw new ConfigException("verticles/" + descriptor.name() + ": class", "cannot be created: " + e);
+    }
+  }
+}

@@ -1,0 +1,154 @@
+package dev.tenantcast.auth;
+
+import dev.tenantcast.bus.TenantId;
+import dev.tenantcast.config.ConfigException;
+import dev.tenantcast.config.JwtConfig;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.authentication.TokenCredentials;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyFactory;
+import java.security.cert.CertificateFactory;
+import java.security.spec.X509EncodedKeySpec;
+import java.util.Base64;
+import java.util.HashSet;
+import java.util.Set;
+
+/**
+ * Verifies tokens: signature (HS256 secret, or RS256/ES256 public key from a PEM or JWKS file; only the configured
+ * keys' algorithms are accepted, so {@code alg: none} and algorithm confusion fail), {@code exp} present and not
+ * passed, {@code iss}/{@code aud} when configured, and a valid tenant claim when there is one.
+ */
+public final class TokenVerifier {
+  private static final int MAX_TOKEN_LENGTH = 8192;
+
+  private final JWTAuth jwt;
+  private final String tenantClaim;
+
+  private TokenVerifier(JWTAuth jwt, String tenantClaim) {
+    this.jwt = jwt;
+    this.tenantClaim = tenantClaim;
+  }
+
+  public static TokenVerifier create(Vertx vertx, JwtConfig config) {
+    JWTOptions checks = new JWTOptions().setLeeway(config.leewaySeconds());
+    if (config.issuer() != null) {
+      checks.setIssuer(config.issuer());
+    }
+    if (config.audience() != null) {
+      checks.addAudience(config.audience());
+    }
+    JWTAuthOptions options = new JWTAuthOptions().setJWTOptions(checks);
+    if (config.publicKey() != null) {
+      addPublicKeys(options, Path.of(config.publicKey()));
+    } else {
+      options.addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(config.secret()));
+    }
+    return new TokenVerifier(JWTAuth.create(vertx, options), config.tenantClaim());
+  }
+
+  public Future<Principal> verify(String token) {
+    if (token == null) {
+      return Future.failedFuture(new InvalidTokenException("no token: send Authorization: Bearer, the "
+          + TokenExtractor.COOKIE + " cookie or ?" + TokenExtractor.QUERY_PARAMETER + "="));
+    }
+    if (token.length() > MAX_TOKEN_LENGTH || token.chars().filter(c -> c == '.').count() != 2) {
+      return Future.failedFuture(new InvalidTokenException("the token is not a JWT"));
+    }
+    return jwt.authenticate(new TokenCredentials(token))
+        .recover(e -> Future.failedFuture(new InvalidTokenException("the token is invalid or expired")))
+        .compose(user -> {
+          JsonObject claims = user.attributes().getJsonObject("accessToken");
+          return claims == null ? Future.failedFuture(new InvalidTokenException("the token has no claims"))
+              : principal(claims);
+        });
+  }
+
+  private Future<Principal> principal(JsonObject claims) {
+    // JWTAuth accepts tokens without exp; streams must end when their token does, so exp is required.
+    if (!(claims.getValue("exp") instanceof Number exp)) {
+      return Future.failedFuture(new InvalidTokenException("the token has no exp claim"));
+    }
+    TenantId tenant = null;
+    Object claim = claims.getValue(tenantClaim);
+    if (claim != null) {
+      if (!(claim instanceof String s) || !TenantId.isValid(s)) {
+        return Future.failedFuture(new InvalidTokenException("the token's " + tenantClaim
+            + " claim is not a valid tenant id"));
+      }
+      tenant = new TenantId(s);
+    }
+    Set<String> roles = new HashSet<>();
+    if (claims.getValue("roles") instanceof JsonArray array) {
+      array.forEach(r -> {
+        if (r instanceof String role) {
+          roles.add(role);
+        }
+      });
+    }
+    return Future.succeededFuture(new Principal(claims.getString("sub"), tenant, roles,
+        (long) (exp.doubleValue() * 1000)));
+  }
+
+  private static void addPublicKeys(JWTAuthOptions options, Path file) {
+    String text;
+    try {
+      text = Files.readString(file, StandardCharsets.UTF_8).trim();
+    } catch (IOException e) {
+      throw new ConfigException("jwt.publicKey", "cannot be read: " + e.getMessage());
+    }
+    if (text.startsWith("{")) {
+      JsonArray keys = new JsonObject(text).getJsonArray("keys");
+      if (keys == null || keys.isEmpty()) {
+        throw new ConfigException("jwt.publicKey", "is a JSON file without a \"keys\" array (JWKS)");
+      }
+      keys.forEach(key -> options.addJwk((JsonObject) key));
+      return;
+    }
+    options.addPubSecKey(new PubSecKeyOptions().setAlgorithm(algorithmOf(text)).setBuffer(text));
+  }
+
+  /** RS256 for an RSA key, ES256 for an EC key: the key decides, never the token. */
+  private static String algorithmOf(String pem) {
+    try {
+      String body = pem.replaceAll("-----[A-Z ]+-----", "").replaceAll("\\s", "");
+      byte[] der = Base64.getDecoder().decode(body);
+      String keyAlgorithm;
+      if (pem.contains("BEGIN CERTIFICATE")) {
+        keyAlgorithm = CertificateFactory.getInstance("X.509")
+            .generateCertificate(new ByteArrayInputStream(der)).getPublicKey().getAlgorithm();
+      } else {
+        keyAlgorithm = null;
+        for (String candidate : new String[] {"RSA", "EC"}) {
+          try {
+            KeyFactory.getInstance(candidate).generatePublic(new X509EncodedKeySpec(der));
+            keyAlgorithm = candidate;
+            break;
+          } catch (java.security.spec.InvalidKeySpecException ignored) {
+            // try the next key type
+          }
+        }
+      }
+      if ("RSA".equals(keyAlgorithm)) {
+        return "RS256";
+      }
+      if ("EC".equals(keyAlgorithm)) {
+        return "ES256";
+      }
+    } catch (Exception e) {
+      throw new ConfigException("jwt.publicKey", "is not a readable PEM public key or certificate: " + e.getMessage());
+    }
+    throw new ConfigException("jwt.publicKey", "must be an RSA or EC public key");
+  }
+}

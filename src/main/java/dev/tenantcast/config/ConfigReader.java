@@ -1,0 +1,79 @@
+package dev.tenantcast.config;
+
+import io.vertx.core.json.JsonObject;
+
+import java.util.Set;
+
+/** Typed, validating access to one section of the configuration; every failure names the full key. */
+final class ConfigReader {
+  private final JsonObject json;
+  private final String path;
+
+  ConfigReader(JsonObject json, String path) {
+    if (json == null) {
+      throw new ConfigException(path, "is missing");
+    }
+    this.json = json;
+    this.path = path;
+  }
+
+  String key(String name) {
+    return path.isEmpty() ? name : path + "." + name;
+  }
+
+  /** Typos in a config file should fail loudly, not be silently ignored. */
+  void allowOnly(Set<String> names) {
+    for (String name : json.fieldNames()) {
+      if (!names.contains(name)) {
+        throw new ConfigException(key(name), "is not a known setting (known: " + String.join(", ", names) + ")");
+      }
+    }
+  }
+
+  String string(String name) {
+    String value = optionalString(name);
+    if (value == null || value.isBlank()) {
+      throw new ConfigException(key(name), "must be a non-empty string");
+    }
+    return value;
+  }
+
+  String optionalString(String name) {
+    Object value = json.getValue(name);
+    if (value == null) {
+      return null;
+    }
+    if (!(value instanceof String s)) {
+      throw new ConfigException(key(name), "must be a string, got " + value);
+    }
+    return s.isBlank() ? null : s;
+  }
+
+  int integer(String name, int min, int max) {
+    Object value = json.getValue(name);
+    long number;
+    if (value instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) {
+      number = n.longValue();
+    } else if (value instanceof String s && s.matches("-?\\d{1,10}")) {
+      number = Long.parseLong(s);
+    } else {
+      throw new ConfigException(key(name), "must be a whole number, got " + value);
+    }
+    if (number < min || number > max) {
+      throw new ConfigException(key(name), "must be between " + min + " and " + max + ", got " + number);
+    }
+    return (int) number;
+  }
+
+  ConfigReader section(String name) {
+    Object value = json.getValue(name);
+    if (value != null && !(value instanceof JsonObject)) {
+      throw new ConfigException(key(name), "must be an object");
+    }
+    return new ConfigReader((JsonObject) value, key(name));
+  }
+
+  Set<String> names() {
+    return json.fieldNames();
+  }
+}

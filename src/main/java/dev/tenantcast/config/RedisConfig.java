@@ -1,0 +1,95 @@
+package dev.tenantcast.config;
+
+import dev.tenantcast.bus.MessageType;
+import io.vertx.core.json.JsonObject;
+
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The Redis verticles' settings. {@code url} is null when none was configured: the service then uses the default
+ * address, or an embedded Redis when nothing answers there (see {@link Embedded}).
+ */
+public record RedisConfig(
+    String url,
+    Embedded embedded,
+    Map<MessageType, String> channels,
+    int maxPayloadBytes,
+    int reconnectMinMillis,
+    int reconnectMaxMillis,
+    int maxPendingPublishes) {
+
+  public static final String DEFAULT_URL = "redis://127.0.0.1:6379";
+  public static final String TENANT_PLACEHOLDER = "{tenant}";
+
+  /** When to start a local redis-server instead of connecting to a configured one. */
+  public enum Embedded {
+    /** Only when no URL is configured and nothing answers at the default address. */
+    AUTO,
+    /** Always, ignoring the URL: for demos and tests. */
+    ALWAYS,
+    /** Never: production, where every instance must share one Redis. */
+    NEVER
+  }
+
+  public RedisConfig {
+    channels = Map.copyOf(channels);
+  }
+
+  public static RedisConfig from(JsonObject json) {
+    ConfigReader r = new ConfigReader(json, "redis");
+    r.allowOnly(Set.of("url", "embedded", "channels", "maxPayloadBytes", "reconnectMinMillis", "reconnectMaxMillis",
+        "maxPendingPublishes"));
+    String url = r.optionalString("url");
+    if (url != null && !url.matches("rediss?://.+")) {
+      throw new ConfigException(r.key("url"), "must look like redis://host:port, got " + url);
+    }
+    int min = r.integer("reconnectMinMillis", 1, 600_000);
+    int max = r.integer("reconnectMaxMillis", min, 600_000);
+    return new RedisConfig(url, embedded(r), channels(r.section("channels")), r.integer("maxPayloadBytes", 64, 16 * 1024 * 1024),
+        min, max, r.integer("maxPendingPublishes", 1, 1_000_000));
+  }
+
+  public String effectiveUrl() {
+    return url == null ? DEFAULT_URL : url;
+  }
+
+  private static Embedded embedded(ConfigReader r) {
+    String value = r.string("embedded");
+    try {
+      return Embedded.valueOf(value.toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(r.key("embedded"), "must be one of auto, always, never, got " + value);
+    }
+  }
+
+  private static Map<MessageType, String> channels(ConfigReader r) {
+    Map<MessageType, String> channels = new EnumMap<>(MessageType.class);
+    for (String name : r.names()) {
+      MessageType type;
+      try {
+        type = MessageType.valueOf(name);
+      } catch (IllegalArgumentException e) {
+        type = null;
+      }
+      if (type == null || !type.fromRedis()) {
+        throw new ConfigException(r.key(name), "is not a message type that comes from Redis "
+            + "(DASHBOARD_UPDATE, NOTIFICATION, SYSTEM_ALERT)");
+      }
+      String channel = r.string(name);
+      int placeholders = channel.split("\\{tenant}", -1).length - 1;
+      if (type.perTenant() && placeholders != 1) {
+        throw new ConfigException(r.key(name), "must contain {tenant} exactly once, got " + channel);
+      }
+      if (!type.perTenant() && placeholders != 0) {
+        throw new ConfigException(r.key(name), "is for every tenant and must not contain {tenant}, got " + channel);
+      }
+      if (!channel.matches("[A-Za-z0-9_.:{}-]{1,200}")) {
+        throw new ConfigException(r.key(name), "may contain only letters, digits and _ . : - , got " + channel);
+      }
+      channels.put(type, channel);
+    }
+    return channels;
+  }
+}

@@ -1,0 +1,46 @@
+package dev.tenantcast.config;
+
+import io.vertx.core.json.JsonObject;
+
+import java.util.Set;
+import java.util.UUID;
+
+/** The whole configuration, validated at start so a bad key stops the service with one clear message. */
+public record TenantcastConfig(String instanceId, HttpConfig http, RedisConfig redis, JwtConfig jwt, JsonObject json) {
+
+  public static TenantcastConfig from(JsonObject json) {
+    ConfigReader r = new ConfigReader(json, "");
+    r.allowOnly(Set.of("instanceId", "http", "redis", "jwt"));
+    String instanceId = r.optionalString("instanceId");
+    if (instanceId == null) {
+      instanceId = UUID.randomUUID().toString().substring(0, 8);
+    } else if (!instanceId.matches("[A-Za-z0-9_.-]{1,64}")) {
+      throw new ConfigException("instanceId", "may contain only letters, digits and _ . - (1-64), got " + instanceId);
+    }
+    return new TenantcastConfig(instanceId,
+        HttpConfig.from(object(json, "http")),
+        RedisConfig.from(object(json, "redis")),
+        JwtConfig.from(object(json, "jwt")),
+        json.copy().put("instanceId", instanceId));
+  }
+
+  private static JsonObject object(JsonObject json, String name) {
+    Object value = json.getValue(name);
+    if (!(value instanceof JsonObject section)) {
+      throw new ConfigException(name, value == null ? "is missing" : "must be an object");
+    }
+    return section;
+  }
+
+  /** The sections a verticle asked for in its descriptor, and nothing else. */
+  public JsonObject sections(Iterable<String> names) {
+    JsonObject selected = new JsonObject().put("instanceId", instanceId);
+    for (String name : names) {
+      if (!json.containsKey(name)) {
+        throw new ConfigException(name, "is not a configuration section");
+      }
+      selected.put(name, json.getValue(name));
+    }
+    return selected;
+  }
+}

@@ -1,0 +1,84 @@
+package dev.tenantcast.redis;
+
+import dev.tenantcast.bus.MessageType;
+import dev.tenantcast.bus.TenantId;
+import dev.tenantcast.config.RedisConfig;
+
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Channel names ↔ message types, from configuration. A per-tenant channel such as {@code dashboard-update-{tenant}}
+ * becomes the pattern subscription {@code dashboard-update-*}; a pattern message names its pattern, so the type is
+ * found without guessing from the channel's shape.
+ */
+public final class ChannelMap {
+  /** A subscription to make: a channel (SUBSCRIBE) or a glob pattern (PSUBSCRIBE). */
+  public record Subscription(String name, boolean pattern) {
+  }
+
+  private record Template(MessageType type, String prefix, String suffix) {
+    String channel(TenantId tenant) {
+      return tenant == null ? prefix : prefix + tenant.value() + suffix;
+    }
+  }
+
+  /** Where a channel's message goes: its type, and the raw tenant part (still to be validated) or null. */
+  public record Route(MessageType type, String tenant) {
+  }
+
+  private final Map<MessageType, Template> byType = new HashMap<>();
+  private final Map<String, Template> byPattern = new HashMap<>();
+  private final Map<String, Template> byChannel = new HashMap<>();
+  private final List<Subscription> subscriptions = new ArrayList<>();
+
+  public ChannelMap(Map<MessageType, String> channels) {
+    channels.forEach((type, name) -> {
+      int at = name.indexOf(RedisConfig.TENANT_PLACEHOLDER);
+      if (at < 0) {
+        Template template = new Template(type, name, "");
+        byType.put(type, template);
+        byChannel.put(name, template);
+        subscriptions.add(new Subscription(name, false));
+      } else {
+        Template template = new Template(type, name.substring(0, at),
+            name.substring(at + RedisConfig.TENANT_PLACEHOLDER.length()));
+        String pattern = escapeGlob(template.prefix()) + "*" + escapeGlob(template.suffix());
+        byType.put(type, template);
+        byPattern.put(pattern, template);
+        subscriptions.add(new Subscription(pattern, true));
+      }
+    });
+  }
+
+  public List<Subscription> subscriptions() {
+    return List.copyOf(subscriptions);
+  }
+
+  /** The route of a message received on {@code channel} through {@code pattern} (null for a plain subscription). */
+  public Route route(String pattern, String channel) {
+    if (pattern == null) {
+      Template template = byChannel.get(channel);
+      return template == null ? null : new Route(template.type(), null);
+    }
+    Template template = byPattern.get(pattern);
+    if (template == null || channel.length() < template.prefix().length() + template.suffix().length()
+        || !channel.startsWith(template.prefix()) || !channel.endsWith(template.suffix())) {
+      return null;
+    }
+    return new Route(template.type(), channel.substring(template.prefix().length(),
+        channel.length() - template.suffix().length()));
+  }
+
+  /** The channel to PUBLISH an event of this type and tenant to, or null if the type has no channel. */
+  public String channel(MessageType type, TenantId tenant) {
+    Template template = byType.get(type);
+    return template == null ? null : template.channel(tenant);
+  }
+
+  private static String escapeGlob(String literal) {
+    return literal.replaceAll("([*?\\[\\]\\\\])", "\\\\$1");
+  }
+}

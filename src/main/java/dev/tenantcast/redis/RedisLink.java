@@ -1,0 +1,102 @@
+package dev.tenantcast.redis;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisConnection;
+import io.vertx.redis.client.RedisOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * One dedicated Redis connection that comes back by itself: the Vert.x client does not reconnect, so after the socket
+ * ends or fails this opens a new one with capped exponential backoff and hands it to {@code onConnected} again. The
+ * link is confined to the event loop of the verticle that owns it.
+ */
+final class RedisLink {
+  private static final Logger LOG = LoggerFactory.getLogger(RedisLink.class);
+
+  private final Vertx vertx;
+  private final String name;
+  private final Redis client;
+  private final Backoff backoff;
+  private final Function<RedisConnection, Future<?>> onConnected;
+  private final Consumer<Throwable> onLost;
+  private RedisConnection connection;
+  private boolean closed;
+
+  /**
+   * @param onConnected prepares a new connection (handlers, subscriptions); the link is up when its future succeeds
+   * @param onLost      called once per lost connection, with the cause or null
+   */
+  RedisLink(Vertx vertx, String name, RedisOptions options, long minBackoffMillis, long maxBackoffMillis,
+            Function<RedisConnection, Future<?>> onConnected, Consumer<Throwable> onLost) {
+    this.vertx = vertx;
+    this.name = name;
+    this.client = Redis.createClient(vertx, options);
+    this.backoff = new Backoff(minBackoffMillis, maxBackoffMillis);
+    this.onConnected = onConnected;
+    this.onLost = onLost;
+  }
+
+  void open() {
+    if (closed) {
+      return;
+    }
+    client.connect().onComplete(ar -> {
+      if (ar.failed()) {
+        retryLater(ar.cause());
+        return;
+      }
+      RedisConnection conn = ar.result();
+      if (closed) {
+        conn.close();
+        return;
+      }
+      connection = conn;
+      conn.endHandler(v -> lost(conn, null));
+      conn.exceptionHandler(e -> lost(conn, e));
+      onConnected.apply(conn).onSuccess(v -> backoff.reset()).onFailure(e -> lost(conn, e));
+    });
+  }
+
+  /** The current connection, or null while it is down. */
+  RedisConnection connection() {
+    return connection;
+  }
+
+  Future<Void> close() {
+    closed = true;
+    RedisConnection conn = connection;
+    connection = null;
+    Future<Void> closing = conn == null ? Future.succeededFuture() : conn.close().otherwiseEmpty();
+    return closing.eventually(client::close);
+  }
+
+  // Both the end and the exception handler may fire for one socket; only the first counts.
+  private void lost(RedisConnection conn, Throwable cause) {
+    if (conn != connection) {
+      return;
+    }
+    connection = null;
+    conn.close();
+    if (closed) {
+      return;
+    }
+    onLost.accept(cause);
+    retryLater(cause);
+  }
+
+  private void retryLater(Throwable cause) {
+    if (closed) {
+      return;
+    }
+    long delay = backoff.next();
+    LOG.warn("Redis {} connection unavailable ({}); retrying in {} ms", name,
+        cause == null ? "connection closed" : cause.getMessage(), delay);
+    vertx.setTimer(delay, t -> open());
+  }
+}

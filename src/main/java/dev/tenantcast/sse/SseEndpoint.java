@@ -1,0 +1,105 @@
+package dev.tenantcast.sse;
+
+import dev.tenantcast.auth.Principal;
+import dev.tenantcast.auth.TokenExtractor;
+import dev.tenantcast.auth.TokenVerifier;
+import dev.tenantcast.bus.Envelope;
+import dev.tenantcast.bus.MessageType;
+import dev.tenantcast.bus.TenantId;
+import dev.tenantcast.config.HttpConfig;
+import dev.tenantcast.http.ApiError;
+import dev.tenantcast.stats.ServiceStats;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+/**
+ * {@code GET /api/sse/dashboard}: authenticates, picks the tenant (the token's; an admin's {@code ?tenant=}), admits
+ * the stream within the connection limits and hands it to this instance's {@link TenantFanout}, which also owns the
+ * heartbeat and token-expiry timers (one each per verticle instance, not per stream).
+ */
+public final class SseEndpoint implements Handler<RoutingContext> {
+  private final TokenVerifier verifier;
+  private final ServiceStats stats;
+  private final HttpConfig config;
+  private final String instanceId;
+  private final TenantFanout fanout;
+  private long sequence;
+
+  public SseEndpoint(Vertx vertx, TokenVerifier verifier, ServiceStats stats, HttpConfig config, String instanceId) {
+    this.verifier = verifier;
+    this.stats = stats;
+    this.config = config;
+    this.instanceId = instanceId;
+    this.fanout = new TenantFanout(vertx, stats);
+  }
+
+  /** Starts routing broadcasts and the periodic heartbeat and expiry sweep of this instance's streams. */
+  public Future<Void> start(Vertx vertx) {
+    vertx.setPeriodic(config.heartbeatSeconds() * 1000L,
+        t -> fanout.heartbeat(System.currentTimeMillis(), config.heartbeatSeconds()));
+    vertx.setPeriodic(1000, t -> fanout.closeExpired(System.currentTimeMillis()));
+    return fanout.start();
+  }
+
+  public void stop() {
+    fanout.closeAll();
+  }
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    verifier.verify(TokenExtractor.from(ctx.request()))
+        .map(principal -> open(ctx.request(), principal))
+        .onFailure(ctx::fail);
+  }
+
+  private Void open(HttpServerRequest request, Principal principal) {
+    TenantId tenant = tenantOf(principal, request.getParam("tenant"));
+    switch (stats.admitStream(tenant, config.maxStreams(), config.maxStreamsPerTenant())) {
+      case SERVICE_FULL -> throw ApiError.unavailable("too_many_streams",
+          "this instance holds its maximum of " + config.maxStreams() + " streams").asException();
+      case TENANT_FULL -> throw ApiError.tooMany("tenant " + tenant + " holds its maximum of "
+          + config.maxStreamsPerTenant() + " streams on this instance").asException();
+      case ADMITTED -> { }
+    }
+    HttpServerResponse response = request.response();
+    SseStream stream = new SseStream(instanceId + "-" + (++sequence), tenant, principal.expiresAtMillis(), request);
+    response.closeHandler(v -> fanout.remove(stream));
+    response.endHandler(v -> fanout.remove(stream));
+    response.setChunked(true)
+        .setWriteQueueMaxSize(config.streamBufferBytes())
+        .putHeader(HttpHeaders.CONTENT_TYPE, "text/event-stream; charset=utf-8")
+        .putHeader(HttpHeaders.CACHE_CONTROL, "no-cache")
+        .putHeader("X-Accel-Buffering", "no");
+    Envelope connected = Envelope.ofServer(MessageType.CONNECTED, new JsonObject()
+        .put("connectionId", stream.id())
+        .put("tenant", tenant.value())
+        .put("instanceId", instanceId)
+        .put("heartbeatSeconds", config.heartbeatSeconds()), System.currentTimeMillis());
+    fanout.add(stream, FrameEncoder.firstFrame(config.retryMillis(), connected));
+    if (response.closed()) {
+      fanout.remove(stream);
+    }
+    return null;
+  }
+
+  private static TenantId tenantOf(Principal principal, String asked) {
+    if (asked == null) {
+      if (principal.tenant() == null) {
+        throw ApiError.badRequest("the token names no tenant; an admin picks one with ?tenant=").asException();
+      }
+      return principal.tenant();
+    }
+    TenantId tenant = TenantId.parse(asked).orElseThrow(() ->
+        ApiError.badRequest("tenant must be 1-64 characters of A-Z a-z 0-9 _ -").asException());
+    if (!principal.mayAccess(tenant)) {
+      throw ApiError.forbidden("this token may not stream tenant " + tenant).asException();
+    }
+    return tenant;
+  }
+}

@@ -1,0 +1,153 @@
+package dev.tenantcast.sse;
+
+import dev.tenantcast.bus.Addresses;
+import dev.tenantcast.bus.Envelope;
+import dev.tenantcast.bus.MessageType;
+import dev.tenantcast.bus.TenantId;
+import dev.tenantcast.stats.ServiceStats;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * The streams of one HTTP verticle instance, grouped by tenant. Each tenant with streams here has one event-bus
+ * consumer (not one per stream); a message is encoded to wire bytes once and the same bytes are written to each of
+ * the tenant's streams. Confined to the instance's event loop, so it needs no locks.
+ */
+final class TenantFanout {
+  private static final Logger LOG = LoggerFactory.getLogger(TenantFanout.class);
+
+  /** The streams of one tenant on this instance, and the consumer that feeds them. */
+  private static final class TenantGroup {
+    final Set<SseStream> streams = new LinkedHashSet<>();
+    MessageConsumer<Envelope> consumer;
+  }
+
+  private final Vertx vertx;
+  private final ServiceStats stats;
+  private final Map<TenantId, TenantGroup> groups = new HashMap<>();
+  private final Set<SseStream> all = new LinkedHashSet<>();
+  private final TreeSet<SseStream> byExpiry = new TreeSet<>(
+      Comparator.comparingLong(SseStream::expiresAtMillis).thenComparing(SseStream::id));
+  private MessageConsumer<Envelope> broadcast;
+
+  TenantFanout(Vertx vertx, ServiceStats stats) {
+    this.vertx = vertx;
+    this.stats = stats;
+  }
+
+  Future<Void> start() {
+    broadcast = vertx.eventBus().localConsumer(Addresses.BROADCAST, m -> deliver(all, m.body()));
+    return broadcast.completion();
+  }
+
+  /**
+   * Adds a stream and starts it with {@code firstFrame} as soon as its tenant's messages are routed here, so that
+   * everything published after the first frame reaches it.
+   */
+  void add(SseStream stream, Buffer firstFrame) {
+    TenantGroup group = groups.get(stream.tenant());
+    if (group == null) {
+      TenantGroup created = new TenantGroup();
+      created.consumer = vertx.eventBus().localConsumer(Addresses.tenant(stream.tenant()),
+          m -> deliver(created.streams, m.body()));
+      groups.put(stream.tenant(), created);
+      group = created;
+    }
+    group.streams.add(stream);
+    all.add(stream);
+    byExpiry.add(stream);
+    group.consumer.completion().onComplete(ar -> {
+      if (all.contains(stream)) {
+        stream.start(firstFrame);
+      }
+    });
+  }
+
+  /** Forgets a stream; the last stream of a tenant takes its consumer with it. Safe to call twice. */
+  void remove(SseStream stream) {
+    if (!all.remove(stream)) {
+      return;
+    }
+    byExpiry.remove(stream);
+    TenantGroup group = groups.get(stream.tenant());
+    group.streams.remove(stream);
+    if (group.streams.isEmpty()) {
+      groups.remove(stream.tenant());
+      group.consumer.unregister();
+    }
+    stats.streamClosed(stream.tenant());
+  }
+
+  /** The heartbeat of every stream here: a real event, because comments fire nothing in the browser. */
+  void heartbeat(long now, int intervalSeconds) {
+    deliver(all, Envelope.ofServer(MessageType.HEARTBEAT, new JsonObject().put("intervalSeconds", intervalSeconds),
+        now));
+  }
+
+  /** Ends the streams whose token has expired, telling them why first, so clients reconnect with a fresh token. */
+  void closeExpired(long now) {
+    while (!byExpiry.isEmpty() && byExpiry.first().expiresAtMillis() <= now) {
+      SseStream stream = byExpiry.pollFirst();
+      stream.write(FrameEncoder.frame(Envelope.ofServer(MessageType.ERROR, new JsonObject()
+          .put("code", "TOKEN_EXPIRED").put("message", "the token has expired; reconnect with a fresh one"), now)));
+      stream.end();
+      remove(stream);
+    }
+  }
+
+  /** Ends every stream, for shutdown. */
+  void closeAll() {
+    for (SseStream stream : new ArrayList<>(all)) {
+      stream.end();
+      remove(stream);
+    }
+    if (broadcast != null) {
+      broadcast.unregister();
+    }
+  }
+
+  private void deliver(Set<SseStream> streams, Envelope envelope) {
+    if (streams.isEmpty()) {
+      return;
+    }
+    Buffer frame = FrameEncoder.frame(envelope);
+    List<SseStream> tooSlow = null;
+    int written = 0;
+    for (SseStream stream : streams) {
+      if (!stream.started()) {
+        continue;
+      }
+      if (stream.write(frame)) {
+        written++;
+      } else {
+        tooSlow = tooSlow == null ? new ArrayList<>() : tooSlow;
+        tooSlow.add(stream);
+      }
+    }
+    stats.delivered(written);
+    if (tooSlow != null) {
+      stats.dropped(tooSlow.size());
+      for (SseStream stream : tooSlow) {
+        LOG.warn("Closing stream {} of tenant {}: it stopped reading and its buffer is full", stream.id(),
+            stream.tenant());
+        stats.slowConsumerClosed();
+        stream.abort();
+        remove(stream);
+      }
+    }
+  }
+}
