@@ -112,9 +112,11 @@ public final class Tenantcast {
       return null;
     }
     LocalRedisServer server = LocalRedisServer.start();
-    LOG.warn("No Redis configured or reachable at {}: started an embedded redis-server ({}) at {}. "
-        + "It lives and dies with this process and is not shared with other instances; set TENANTCAST_REDIS_URL "
-        + "for a real deployment.", RedisConfig.DEFAULT_URL, server.executablePath(), server.url());
+    LOG.warn("{}: started an embedded redis-server ({}) at {}. It lives and dies with this process and is not "
+        + "shared with other instances; set TENANTCAST_REDIS_URL and TENANTCAST_REDIS_EMBEDDED=never for a real "
+        + "deployment.", redis.embedded() == RedisConfig.Embedded.ALWAYS ? "redis.embedded is 'always'"
+            : "No Redis configured and none answers at " + RedisConfig.DEFAULT_URL,
+        server.executablePath(), server.url());
     return server;
   }
 

@@ -1,0 +1,117 @@
+package dev.tenantcast.config;
+
+import dev.tenantcast.app.VerticleDescriptor;
+import dev.tenantcast.bus.MessageType;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** conf/config.json, environment overrides, validation messages that name the key, and verticles/. */
+class ConfigTest {
+  private static final Path HERE = Path.of("");
+
+  private static TenantcastConfig load(Map<String, String> env) {
+    return TenantcastConfig.from(ConfigLoader.load(HERE, env));
+  }
+
+  private static String failure(Map<String, String> env) {
+    return assertThrows(ConfigException.class, () -> load(env)).getMessage();
+  }
+
+  @Test
+  void theDefaultsMatchTheProductContract() {
+    TenantcastConfig config = load(Map.of());
+    assertEquals(8080, config.http().port());
+    assertEquals(30, config.http().heartbeatSeconds());
+    assertEquals("redis://127.0.0.1:6379", config.redis().effectiveUrl());
+    assertNull(config.redis().url(), "no URL configured: the embedded default may apply");
+    assertEquals("tenant", config.jwt().tenantClaim());
+    assertEquals(65536, config.redis().maxPayloadBytes());
+    assertEquals(Map.of(MessageType.DASHBOARD_UPDATE, "dashboard-update-{tenant}",
+        MessageType.NOTIFICATION, "notification-{tenant}", MessageType.SYSTEM_ALERT, "system-alert"),
+        config.redis().channels());
+    assertTrue(config.jwt().usesDevelopmentSecret());
+  }
+
+  @Test
+  void environmentVariablesOverrideEveryKey() {
+    TenantcastConfig config = load(Map.of(
+        "TENANTCAST_HTTP_PORT", "9090",
+        "TENANTCAST_REDIS_URL", "redis://redis.internal:6380",
+        "TENANTCAST_JWT_SECRET", "another-secret-that-is-at-least-32-bytes",
+        "TENANTCAST_TENANT_CLAIM", "sppgId",
+        "TENANTCAST_HEARTBEAT_SECONDS", "15",
+        "TENANTCAST_REDIS_CHANNELS_NOTIFICATION", "notify.{tenant}",
+        "TENANTCAST_INSTANCE_ID", "node-a"));
+    assertEquals(9090, config.http().port());
+    assertEquals("redis://redis.internal:6380", config.redis().url());
+    assertEquals("sppgId", config.jwt().tenantClaim());
+    assertEquals(15, config.http().heartbeatSeconds());
+    assertEquals("notify.{tenant}", config.redis().channels().get(MessageType.NOTIFICATION));
+    assertEquals("node-a", config.instanceId());
+    assertTrue(!config.jwt().usesDevelopmentSecret());
+  }
+
+  @Test
+  void theFullNameWinsOverTheShortAlias() {
+    assertEquals(7, load(Map.of("TENANTCAST_HEARTBEAT_SECONDS", "15", "TENANTCAST_HTTP_HEARTBEAT_SECONDS", "7"))
+        .http().heartbeatSeconds());
+  }
+
+  @Test
+  void everyKeyHasAVariable() {
+    Map<String, String> variables = ConfigLoader.variables(ConfigLoader.defaults(HERE));
+    assertEquals("http.port", variables.get("TENANTCAST_HTTP_PORT"));
+    assertEquals("jwt.publicKey", variables.get("TENANTCAST_JWT_PUBLIC_KEY"));
+    assertEquals("redis.maxPayloadBytes", variables.get("TENANTCAST_REDIS_MAX_PAYLOAD_BYTES"));
+  }
+
+  @Test
+  void badValuesStopTheStartNamingTheKey() {
+    assertTrue(failure(Map.of("TENANTCAST_HTTP_PORT", "eighty")).contains("TENANTCAST_HTTP_PORT"));
+    assertTrue(failure(Map.of("TENANTCAST_HTTP_PORT", "70000")).contains("'http.port'"));
+    assertTrue(failure(Map.of("TENANTCAST_REDIS_URL", "localhost:6379")).contains("'redis.url'"));
+    assertTrue(failure(Map.of("TENANTCAST_JWT_SECRET", "short")).contains("'jwt.secret'"));
+    assertTrue(failure(Map.of("TENANTCAST_JWT_PUBLIC_KEY", "/no/such/key.pem")).contains("'jwt.publicKey'"));
+    assertTrue(failure(Map.of("TENANTCAST_REDIS_EMBEDDED", "sometimes")).contains("'redis.embedded'"));
+    assertTrue(failure(Map.of("TENANTCAST_REDIS_CHANNELS_NOTIFICATION", "notify"))
+        .contains("'redis.channels.NOTIFICATION'"));
+    assertTrue(failure(Map.of("TENANTCAST_REDIS_CHANNELS_SYSTEM_ALERT", "alerts-{tenant}"))
+        .contains("'redis.channels.SYSTEM_ALERT'"));
+  }
+
+  @Test
+  void unknownKeysInAFileAreErrors() {
+    JsonObject json = ConfigLoader.defaults(HERE);
+    json.getJsonObject("http").put("prot", 8080);
+    String message = assertThrows(ConfigException.class, () -> TenantcastConfig.from(json)).getMessage();
+    assertTrue(message.contains("'http.prot'"), message);
+  }
+
+  @Test
+  void theVerticleDescriptorsDeployTheBridgeOnceAndHttpPerEventLoop() {
+    List<VerticleDescriptor> descriptors = VerticleDescriptor.load(HERE);
+    Map<String, VerticleDescriptor> byClass = new java.util.HashMap<>();
+    descriptors.forEach(d -> byClass.put(d.className().substring(d.className().lastIndexOf('.') + 1), d));
+    assertEquals(1, byClass.get("RedisSubscriberVerticle").instances());
+    assertEquals(1, byClass.get("RedisPublisherVerticle").instances());
+    assertEquals(VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE, byClass.get("HttpVerticle").instances());
+    assertEquals(List.of("http", "jwt"), byClass.get("HttpVerticle").sections());
+  }
+
+  @Test
+  void aBadDescriptorNamesItsFileAndKey() {
+    String message = assertThrows(ConfigException.class, () -> VerticleDescriptor.parse("x.json",
+        new JsonObject().put("class", "a.B").put("instances", "many"))).getMessage();
+    assertTrue(message.contains("verticles/x.json: instances"), message);
+  }
+}

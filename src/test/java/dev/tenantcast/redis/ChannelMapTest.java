@@ -1,0 +1,50 @@
+package dev.tenantcast.redis;
+
+import dev.tenantcast.bus.MessageType;
+import dev.tenantcast.bus.TenantId;
+import org.junit.jupiter.api.Test;
+
+import java.util.Map;
+import java.util.Set;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+class ChannelMapTest {
+  private final ChannelMap defaults = new ChannelMap(Map.of(
+      MessageType.DASHBOARD_UPDATE, "dashboard-update-{tenant}",
+      MessageType.NOTIFICATION, "notification-{tenant}",
+      MessageType.SYSTEM_ALERT, "system-alert"));
+
+  @Test
+  void subscribesToPatternsForTenantChannelsAndPlainlyToTheRest() {
+    assertEquals(Set.of(new ChannelMap.Subscription("dashboard-update-*", true),
+            new ChannelMap.Subscription("notification-*", true),
+            new ChannelMap.Subscription("system-alert", false)),
+        Set.copyOf(defaults.subscriptions()));
+  }
+
+  @Test
+  void routesByPatternAndCutsOutTheTenant() {
+    assertEquals(new ChannelMap.Route(MessageType.DASHBOARD_UPDATE, "acme"),
+        defaults.route("dashboard-update-*", "dashboard-update-acme"));
+    assertEquals(new ChannelMap.Route(MessageType.SYSTEM_ALERT, null), defaults.route(null, "system-alert"));
+    assertNull(defaults.route(null, "dashboard-update-acme"));
+    assertNull(defaults.route("other-*", "other-acme"));
+  }
+
+  @Test
+  void handlesSuffixesAndEscapesGlobCharacters() {
+    ChannelMap custom = new ChannelMap(Map.of(MessageType.NOTIFICATION, "t.{tenant}.notify[1]"));
+    assertEquals("t.*.notify\\[1\\]", custom.subscriptions().get(0).name());
+    assertEquals(new ChannelMap.Route(MessageType.NOTIFICATION, "acme"),
+        custom.route("t.*.notify\\[1\\]", "t.acme.notify[1]"));
+    assertEquals("t.acme.notify[1]", custom.channel(MessageType.NOTIFICATION, new TenantId("acme")));
+  }
+
+  @Test
+  void namesTheChannelToPublishTo() {
+    assertEquals("notification-acme", defaults.channel(MessageType.NOTIFICATION, new TenantId("acme")));
+    assertEquals("system-alert", defaults.channel(MessageType.SYSTEM_ALERT, null));
+  }
+}

@@ -1,0 +1,116 @@
+package dev.tenantcast.redis;
+
+import dev.tenantcast.testing.Http;
+import dev.tenantcast.testing.SseClient;
+import dev.tenantcast.testing.SseEvent;
+import dev.tenantcast.testing.TestRedis;
+import dev.tenantcast.testing.TestService;
+import dev.tenantcast.testing.Tokens;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Redis goes away under open streams: the streams stay open, /ready tells, and delivery resumes. */
+class RedisOutageTest {
+  private TestRedis redis;
+  private TestService service;
+  private Vertx clients;
+  private Tokens tokens;
+  private Http http;
+
+  @BeforeEach
+  void start() {
+    redis = TestRedis.start();
+    service = TestService.start(redis.url());
+    clients = Vertx.vertx();
+    tokens = new Tokens(clients);
+    http = new Http(clients, service.port());
+  }
+
+  @AfterEach
+  void stop() {
+    http.close();
+    clients.close();
+    service.close();
+    redis.close();
+  }
+
+  private void awaitReady(int status) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+    int last = -1;
+    while (System.nanoTime() < deadline) {
+      last = http.get("/ready").status();
+      if (last == status) {
+        return;
+      }
+      Thread.onSpinWait();
+    }
+    throw new AssertionError("/ready answered " + last + ", expected " + status);
+  }
+
+  /** Publishes until the stream sees a message: the resubscription completes a moment after /ready can tell. */
+  private static SseEvent publishUntilDelivered(TestRedis redis, SseClient client, String channel) {
+    assertEquals(1, redis.publish(channel, "{\"after\":\"outage\"}"), "the service resubscribed");
+    return client.nextContent();
+  }
+
+  @Test
+  void streamsSurviveARedisRestartAndLaterMessagesArrive() throws InterruptedException {
+    try (SseClient acme = SseClient.open(clients, service.port(), tokens.forTenant("acme"))) {
+      String connection = acme.next().payload().getString("connectionId");
+      redis.publish("dashboard-update-acme", "{\"before\":\"outage\"}");
+      assertEquals("outage", acme.nextContent().payload().getString("before"));
+
+      redis.kill();
+      awaitReady(503);
+      assertEquals("DOWN", http.get("/ready").json().getJsonObject("checks").getString("redis"));
+      assertTrue(!acme.awaitEnd(Duration.ofMillis(1)), "the stream stays open during the outage");
+
+      redis.restart();
+      awaitReady(200);
+      SseEvent event = publishUntilDelivered(redis, acme, "dashboard-update-acme");
+      assertEquals("outage", event.payload().getString("after"));
+      assertEquals(1, service.stats().getJsonObject("redis").getLong("reconnects"));
+      assertEquals(1, service.stats().getJsonObject("connections").getInteger("total"),
+          "still the same stream: " + connection);
+    }
+  }
+
+  @Test
+  void resubscribesAfterItsConnectionIsKilled() {
+    try (SseClient acme = SseClient.open(clients, service.port(), tokens.forTenant("acme"))) {
+      acme.next();
+      long killed = redis.command(Request.cmd(Command.CLIENT).arg("KILL").arg("TYPE").arg("pubsub")).toLong();
+      assertEquals(1, killed, "the service's subscriber connection");
+      service.awaitStats(s -> s.getJsonObject("redis").getLong("reconnects") == 1
+          && s.getJsonObject("redis").getBoolean("subscribed"), "a reconnect");
+      assertEquals("outage", publishUntilDelivered(redis, acme, "notification-acme").payload().getString("after"));
+    }
+  }
+
+  @Test
+  void startsAndServesWhileRedisIsDownThenConnects() {
+    redis.kill();
+    try (TestService late = startWithoutWaiting(redis.url())) {
+      try (Http client = new Http(clients, late.port())) {
+        assertEquals(200, client.get("/health").status());
+        assertEquals(503, client.get("/ready").status());
+      }
+      redis.restart();
+      late.awaitStats(s -> s.getJsonObject("redis").getBoolean("subscribed"), "subscribed once Redis is up");
+    }
+  }
+
+  private static TestService startWithoutWaiting(String url) {
+    return TestService.startUnready(url, new JsonObject());
+  }
+}

@@ -1,0 +1,174 @@
+package dev.tenantcast.testing;
+
+import io.vertx.core.MultiMap;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * A real event-stream client over its own HTTP connection. It parses the stream the way the WHATWG EventSource
+ * algorithm does (CR, LF and CRLF all end a line; a blank line dispatches) and queues every event for the test.
+ */
+public final class SseClient implements AutoCloseable {
+  private final HttpClient http;
+  private final BlockingQueue<SseEvent> events = new LinkedBlockingQueue<>();
+  private final CountDownLatch ended = new CountDownLatch(1);
+  private final StringBuilder pending = new StringBuilder();
+  private final Map<String, List<String>> fields = new LinkedHashMap<>();
+  private HttpClientResponse response;
+
+  private SseClient(Vertx vertx) {
+    this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false), new PoolOptions().setHttp1MaxSize(1));
+  }
+
+  /** Opens a stream and waits for the response head. */
+  public static SseClient open(Vertx vertx, int port, String uri, MultiMap headers) {
+    SseClient client = new SseClient(vertx);
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port)
+        .setURI(uri);
+    if (headers != null) {
+      options.setHeaders(headers);
+    }
+    try {
+      client.response = client.http.request(options)
+          .compose(request -> request.send())
+          .onSuccess(response -> {
+            response.handler(buffer -> client.feed(buffer.toString()));
+            response.endHandler(v -> client.ended.countDown());
+            response.exceptionHandler(e -> client.ended.countDown());
+          })
+          .await(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      client.close();
+      throw new AssertionError("could not open " + uri, e);
+    }
+    return client;
+  }
+
+  public static SseClient open(Vertx vertx, int port, String token) {
+    return open(vertx, port, "/api/sse/dashboard?access_token=" + token, null);
+  }
+
+  public int status() {
+    return response.statusCode();
+  }
+
+  public String header(String name) {
+    return response.getHeader(name);
+  }
+
+  /** The next event, waiting at most {@code timeout}. */
+  public SseEvent next(Duration timeout) {
+    try {
+      SseEvent event = events.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      assertNotNull(event, "no event within " + timeout);
+      return event;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  public SseEvent next() {
+    return next(Duration.ofSeconds(10));
+  }
+
+  /** Skips heartbeats, returns the next other event. */
+  public SseEvent nextContent() {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (System.nanoTime() < deadline) {
+      SseEvent event = next(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+      if (!"HEARTBEAT".equals(event.type())) {
+        return event;
+      }
+    }
+    return fail("no event within 10 s");
+  }
+
+  /** Waits for the first event that matches, failing on any other non-heartbeat event before it. */
+  public SseEvent expect(Predicate<SseEvent> matches, String what) {
+    SseEvent event = nextContent();
+    if (!matches.test(event)) {
+      fail("expected " + what + " but got " + event.data());
+    }
+    return event;
+  }
+
+  /** Whether the server ended the stream within the timeout. */
+  public boolean awaitEnd(Duration timeout) throws InterruptedException {
+    return ended.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Events already received and not yet taken. */
+  public List<SseEvent> drain() {
+    List<SseEvent> list = new ArrayList<>();
+    events.drainTo(list);
+    return list;
+  }
+
+  @Override
+  public void close() {
+    http.close();
+  }
+
+  private synchronized void feed(String text) {
+    pending.append(text);
+    int start = 0;
+    for (int i = 0; i < pending.length(); i++) {
+      char c = pending.charAt(i);
+      if (c != '\r' && c != '\n') {
+        continue;
+      }
+      if (c == '\r' && i + 1 == pending.length()) {
+        break; // a CR at the end of a chunk may be the first half of CRLF
+      }
+      line(pending.substring(start, i));
+      if (c == '\r' && pending.charAt(i + 1) == '\n') {
+        i++;
+      }
+      start = i + 1;
+    }
+    pending.delete(0, start);
+  }
+
+  private void line(String line) {
+    if (line.isEmpty()) {
+      if (fields.containsKey("data")) {
+        List<String> ids = fields.get("id");
+        List<String> retry = fields.get("retry");
+        events.add(new SseEvent(ids == null ? null : ids.get(ids.size() - 1), String.join("\n", fields.get("data")),
+            retry == null ? null : Integer.valueOf(retry.get(0)), Map.copyOf(fields)));
+      }
+      fields.clear();
+      return;
+    }
+    if (line.startsWith(":")) {
+      return;
+    }
+    int colon = line.indexOf(':');
+    String name = colon < 0 ? line : line.substring(0, colon);
+    String value = colon < 0 ? "" : line.substring(colon + 1);
+    if (value.startsWith(" ")) {
+      value = value.substring(1);
+    }
+    fields.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
+  }
+}

@@ -1,0 +1,73 @@
+package dev.tenantcast.testing;
+
+import dev.tenantcast.redis.LocalRedisServer;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.concurrent.TimeUnit;
+
+/** A real redis-server on a free port for one test class, with a client to publish and to inject faults. */
+public final class TestRedis implements AutoCloseable {
+  private final LocalRedisServer server;
+  private final Vertx vertx = Vertx.vertx();
+  private final Redis client;
+
+  private TestRedis(LocalRedisServer server) {
+    this.server = server;
+    this.client = Redis.createClient(vertx, new RedisOptions().setConnectionString(server.url()));
+  }
+
+  public static TestRedis start() {
+    try {
+      return new TestRedis(LocalRedisServer.start());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public String url() {
+    return server.url();
+  }
+
+  public int port() {
+    return server.port();
+  }
+
+  /** PUBLISH, returning how many subscribers received it. */
+  public long publish(String channel, String payload) {
+    return command(Request.cmd(Command.PUBLISH).arg(channel).arg(payload)).toLong();
+  }
+
+  public Response command(Request request) {
+    try {
+      return client.send(request).await(10, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("Redis command failed: " + request, e);
+    }
+  }
+
+  public void kill() {
+    server.kill();
+  }
+
+  public void restart() {
+    try {
+      server.restart();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    client.close();
+    vertx.close();
+    server.close();
+  }
+}
