@@ -5,7 +5,9 @@ import dev.tenantcast.bus.Envelope;
 import dev.tenantcast.bus.MessageType;
 import dev.tenantcast.bus.TenantId;
 import dev.tenantcast.stats.ServiceStats;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.MessageConsumer;
@@ -37,15 +39,22 @@ final class TenantFanout {
   }
 
   private final Vertx vertx;
+  private final Context context;
   private final ServiceStats stats;
   private final Map<TenantId, TenantGroup> groups = new HashMap<>();
   private final Set<SseStream> all = new LinkedHashSet<>();
   private final TreeSet<SseStream> byExpiry = new TreeSet<>(
       Comparator.comparingLong(SseStream::expiresAtMillis).thenComparing(SseStream::id));
+  /** Streams with queued frames, flushed once at the end of the current event-loop pass. */
+  private final List<SseStream> dirty = new ArrayList<>();
+  private final Handler<Void> flushTask = v -> flush();
+  private boolean flushScheduled;
   private MessageConsumer<Envelope> broadcast;
 
+  /** Create on the event loop of the HTTP verticle instance that will own it. */
   TenantFanout(Vertx vertx, ServiceStats stats) {
     this.vertx = vertx;
+    this.context = vertx.getOrCreateContext();
     this.stats = stats;
   }
 
@@ -102,7 +111,7 @@ final class TenantFanout {
   void closeExpired(long now) {
     while (!byExpiry.isEmpty() && byExpiry.first().expiresAtMillis() <= now) {
       SseStream stream = byExpiry.pollFirst();
-      stream.write(FrameEncoder.frame(Envelope.ofServer(MessageType.ERROR, new JsonObject()
+      stream.enqueue(FrameEncoder.frame(Envelope.ofServer(MessageType.ERROR, new JsonObject()
           .put("code", "TOKEN_EXPIRED").put("message", "the token has expired; reconnect with a fresh one"), now)));
       stream.end();
       remove(stream);
@@ -120,25 +129,34 @@ final class TenantFanout {
     }
   }
 
+  /** Encodes once, queues the same bytes on every started stream, and schedules one flush for the pass. */
   private void deliver(Set<SseStream> streams, Envelope envelope) {
     if (streams.isEmpty()) {
       return;
     }
     Buffer frame = FrameEncoder.frame(envelope);
     List<SseStream> tooSlow = null;
-    int written = 0;
+    int queued = 0;
     for (SseStream stream : streams) {
       if (!stream.started()) {
         continue;
       }
-      if (stream.write(frame)) {
-        written++;
+      boolean idle = !stream.hasPending();
+      if (stream.enqueue(frame)) {
+        queued++;
+        if (idle && stream.hasPending()) {
+          dirty.add(stream);
+        }
       } else {
         tooSlow = tooSlow == null ? new ArrayList<>() : tooSlow;
         tooSlow.add(stream);
       }
     }
-    stats.delivered(written);
+    stats.delivered(queued);
+    if (dirty.size() > 0 && !flushScheduled) {
+      flushScheduled = true;
+      context.runOnContext(flushTask);
+    }
     if (tooSlow != null) {
       stats.dropped(tooSlow.size());
       for (SseStream stream : tooSlow) {
@@ -149,5 +167,13 @@ final class TenantFanout {
         remove(stream);
       }
     }
+  }
+
+  private void flush() {
+    flushScheduled = false;
+    for (SseStream stream : dirty) {
+      stream.flush();
+    }
+    dirty.clear();
   }
 }

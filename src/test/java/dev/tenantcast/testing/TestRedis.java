@@ -44,6 +44,22 @@ public final class TestRedis implements AutoCloseable {
     return command(Request.cmd(Command.PUBLISH).arg(channel).arg(payload)).toLong();
   }
 
+  /** PUBLISHes the payloads in order, pipelined in batches. */
+  public void publishAll(String channel, java.util.List<String> payloads) {
+    int batch = 500;
+    for (int from = 0; from < payloads.size(); from += batch) {
+      java.util.List<Request> requests = new java.util.ArrayList<>();
+      for (String payload : payloads.subList(from, Math.min(payloads.size(), from + batch))) {
+        requests.add(Request.cmd(Command.PUBLISH).arg(channel).arg(payload));
+      }
+      try {
+        client.batch(requests).await(30, TimeUnit.SECONDS);
+      } catch (Exception e) {
+        throw new AssertionError("Redis pipeline failed", e);
+      }
+    }
+  }
+
   public Response command(Request request) {
     try {
       return client.send(request).await(10, TimeUnit.SECONDS);
