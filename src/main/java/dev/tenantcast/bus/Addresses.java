@@ -8,12 +8,15 @@ package dev.tenantcast.bus;
  *   <li>{@code tenantcast.broadcast}: events for every stream (system alerts, server notices);</li>
  *   <li>{@code tenantcast.publish}: requests to publish an event to Redis (JSON
  *       {@code {"tenant","type","data"}}); the reply is {@code {"id": "..."}}.</li>
+ *   <li>{@code tenantcast.interest}: an HTTP verticle instance gained its first stream of a tenant, or lost its last
+ *       ({@code {"tenant": "...", "interested": true|false}}); the reply comes once the tenant's messages flow.</li>
  * </ul>
  */
 public final class Addresses {
   public static final String TENANT_PREFIX = "tenantcast.tenant.";
   public static final String BROADCAST = "tenantcast.broadcast";
   public static final String PUBLISH = "tenantcast.publish";
+  public static final String INTEREST = "tenantcast.interest";
 
   private Addresses() {
   }

@@ -14,6 +14,7 @@ import java.util.Set;
 public record RedisConfig(
     String url,
     Embedded embedded,
+    SubscriptionMode subscriptionMode,
     Map<MessageType, String> channels,
     int maxPayloadBytes,
     int reconnectMinMillis,
@@ -33,13 +34,21 @@ public record RedisConfig(
     NEVER
   }
 
+  /** How an instance subscribes to the per-tenant channels. */
+  public enum SubscriptionMode {
+    /** One pattern subscription per channel kind: every instance receives every tenant's messages. */
+    PATTERN,
+    /** A tenant's channels only while this instance has streams of that tenant. */
+    INTEREST
+  }
+
   public RedisConfig {
     channels = Map.copyOf(channels);
   }
 
   public static RedisConfig from(JsonObject json) {
     ConfigReader r = new ConfigReader(json, "redis");
-    r.allowOnly(Set.of("url", "embedded", "channels", "maxPayloadBytes", "reconnectMinMillis", "reconnectMaxMillis",
+    r.allowOnly(Set.of("url", "embedded", "subscriptionMode", "channels", "maxPayloadBytes", "reconnectMinMillis", "reconnectMaxMillis",
         "maxPendingPublishes"));
     String url = r.optionalString("url");
     if (url != null && !url.matches("rediss?://.+")) {
@@ -47,20 +56,22 @@ public record RedisConfig(
     }
     int min = r.integer("reconnectMinMillis", 1, 600_000);
     int max = r.integer("reconnectMaxMillis", min, 600_000);
-    return new RedisConfig(url, embedded(r), channels(r.section("channels")), r.integer("maxPayloadBytes", 64, 16 * 1024 * 1024),
-        min, max, r.integer("maxPendingPublishes", 1, 1_000_000));
+    return new RedisConfig(url, choice(r, "embedded", Embedded.class),
+        choice(r, "subscriptionMode", SubscriptionMode.class), channels(r.section("channels")),
+        r.integer("maxPayloadBytes", 64, 16 * 1024 * 1024), min, max, r.integer("maxPendingPublishes", 1, 1_000_000));
   }
 
   public String effectiveUrl() {
     return url == null ? DEFAULT_URL : url;
   }
 
-  private static Embedded embedded(ConfigReader r) {
-    String value = r.string("embedded");
+  private static <E extends Enum<E>> E choice(ConfigReader r, String name, Class<E> type) {
+    String value = r.string(name);
     try {
-      return Embedded.valueOf(value.toUpperCase(java.util.Locale.ROOT));
+      return Enum.valueOf(type, value.toUpperCase(java.util.Locale.ROOT));
     } catch (IllegalArgumentException e) {
-      throw new ConfigException(r.key("embedded"), "must be one of auto, always, never, got " + value);
+      throw new ConfigException(r.key(name), "must be one of " + java.util.Arrays.stream(type.getEnumConstants())
+          .map(c -> c.name().toLowerCase(java.util.Locale.ROOT)).toList() + ", got " + value);
     }
   }
 

@@ -53,18 +53,46 @@ public final class ChannelMap {
     });
   }
 
+  /** Everything to subscribe to in pattern mode: every channel, per-tenant ones by pattern. */
   public List<Subscription> subscriptions() {
     return List.copyOf(subscriptions);
   }
 
-  /** The route of a message received on {@code channel} through {@code pattern} (null for a plain subscription). */
+  /** The channels that belong to no tenant, subscribed to in every mode. */
+  public List<Subscription> fixedSubscriptions() {
+    return subscriptions.stream().filter(s -> !s.pattern()).toList();
+  }
+
+  /** The channels of one tenant, subscribed to in interest mode while a stream needs them. */
+  public List<String> channelsOf(TenantId tenant) {
+    return byPattern.values().stream().map(t -> t.channel(tenant)).sorted().toList();
+  }
+
+  /**
+   * The route of a message received on {@code channel}, through {@code pattern} or, for a plain subscription (null
+   * pattern), by the channel name alone: a fixed channel, else the per-tenant channel whose affixes match longest.
+   */
   public Route route(String pattern, String channel) {
-    if (pattern == null) {
-      Template template = byChannel.get(channel);
-      return template == null ? null : new Route(template.type(), null);
+    if (pattern != null) {
+      Template template = byPattern.get(pattern);
+      return template == null ? null : tenantRoute(template, channel);
     }
-    Template template = byPattern.get(pattern);
-    if (template == null || channel.length() < template.prefix().length() + template.suffix().length()
+    Template fixed = byChannel.get(channel);
+    if (fixed != null) {
+      return new Route(fixed.type(), null);
+    }
+    Template best = null;
+    for (Template template : byPattern.values()) {
+      if (tenantRoute(template, channel) != null && (best == null
+          || template.prefix().length() + template.suffix().length() > best.prefix().length() + best.suffix().length())) {
+        best = template;
+      }
+    }
+    return best == null ? null : tenantRoute(best, channel);
+  }
+
+  private static Route tenantRoute(Template template, String channel) {
+    if (channel.length() <= template.prefix().length() + template.suffix().length()
         || !channel.startsWith(template.prefix()) || !channel.endsWith(template.suffix())) {
       return null;
     }

@@ -3,13 +3,17 @@ package dev.tenantcast.redis;
 import dev.tenantcast.app.ServiceContext;
 import dev.tenantcast.bus.Addresses;
 import dev.tenantcast.bus.EventIds;
+import dev.tenantcast.bus.TenantId;
 import dev.tenantcast.config.RedisConfig;
+import dev.tenantcast.config.RedisConfig.SubscriptionMode;
 import dev.tenantcast.stats.RateLimitedLog;
 import dev.tenantcast.stats.ServiceStats;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.RedisOptions;
@@ -19,11 +23,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * Inbound half of the Redis bridge: one dedicated subscriber connection to the configured channels, each valid message
- * published on the event bus (local-only) under its tenant's address. Malformed messages are counted and skipped.
+ * Inbound half of the Redis bridge: one dedicated subscriber connection, each valid message published on the event
+ * bus (local-only) under its tenant's address; malformed messages are counted and skipped. In pattern mode it
+ * subscribes to every tenant's channels by pattern; in interest mode to a tenant's channels only while an HTTP
+ * verticle instance has streams of that tenant ({@link Addresses#INTEREST}).
  * Deploy exactly one instance per service instance, or every message is delivered twice.
  */
 public final class RedisSubscriberVerticle extends VerticleBase {
@@ -33,6 +41,11 @@ public final class RedisSubscriberVerticle extends VerticleBase {
   private final ServiceStats stats;
   private final EventIds ids;
   private final RateLimitedLog rejections = new RateLimitedLog(LOG, 10_000);
+  /** Tenant → number of HTTP verticle instances with streams of it (interest mode); bounded by the open streams. */
+  private final Map<TenantId, Integer> interest = new HashMap<>();
+  /** Channel → interest requests answered once Redis confirms the subscription to it. */
+  private final Map<String, List<Message<JsonObject>>> awaiting = new HashMap<>();
+  private SubscriptionMode mode;
   private ChannelMap channels;
   private InboundDecoder decoder;
   private EventBus bus;
@@ -48,6 +61,7 @@ public final class RedisSubscriberVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     RedisConfig config = RedisConfig.from(config().getJsonObject("redis"));
+    mode = config.subscriptionMode();
     channels = new ChannelMap(config.channels());
     decoder = new InboundDecoder(channels, ids, config.maxPayloadBytes());
     bus = vertx.eventBus();
@@ -55,7 +69,7 @@ public final class RedisSubscriberVerticle extends VerticleBase {
         config.reconnectMinMillis(), config.reconnectMaxMillis(), this::subscribe, this::lost);
     link.open();
     // Starting does not wait for Redis: the service serves meanwhile and /ready reports the outage.
-    return Future.succeededFuture();
+    return bus.<JsonObject>localConsumer(Addresses.INTEREST, this::onInterest).completion();
   }
 
   @Override
@@ -64,18 +78,23 @@ public final class RedisSubscriberVerticle extends VerticleBase {
     return link.close();
   }
 
+  /** A new connection: everything this instance needs now, as one SUBSCRIBE and one PSUBSCRIBE. */
   private Future<?> subscribe(RedisConnection connection) {
     // Only (un)subscribe commands may go over this connection: replies to anything else get mixed up with messages.
     connection.handler(this::onPush);
+    List<ChannelMap.Subscription> all = new ArrayList<>(mode == SubscriptionMode.PATTERN
+        ? channels.subscriptions() : channels.fixedSubscriptions());
+    interest.keySet().forEach(t -> channels.channelsOf(t).forEach(c -> all.add(new ChannelMap.Subscription(c, false))));
+    unconfirmed = all.size();
+    if (all.isEmpty()) {
+      stats.redisSubscribed(true);
+    }
     List<Future<Response>> sent = new ArrayList<>();
-    unconfirmed = channels.subscriptions().size();
     for (boolean pattern : new boolean[] {false, true}) {
-      Request request = Request.cmd(pattern ? Command.PSUBSCRIBE : Command.SUBSCRIBE);
-      List<String> names = channels.subscriptions().stream()
-          .filter(s -> s.pattern() == pattern).map(ChannelMap.Subscription::name).toList();
+      List<String> names = all.stream().filter(s -> s.pattern() == pattern).map(ChannelMap.Subscription::name)
+          .toList();
       if (!names.isEmpty()) {
-        names.forEach(request::arg);
-        sent.add(connection.send(request));
+        sent.add(connection.send(command(pattern ? Command.PSUBSCRIBE : Command.SUBSCRIBE, names)));
       }
     }
     return Future.all(sent);
@@ -84,8 +103,47 @@ public final class RedisSubscriberVerticle extends VerticleBase {
   private void lost(Throwable cause) {
     stats.redisSubscribed(false);
     hadOutage = true;
+    // Streams waiting for a subscription start now; they get their tenant's messages once Redis is back.
+    awaiting.values().forEach(waiting -> waiting.forEach(m -> m.reply(null)));
+    awaiting.clear();
     LOG.warn("Redis subscriber connection lost ({}); events are not delivered until it is back",
         cause == null ? "closed" : cause.getMessage());
+  }
+
+  private void onInterest(Message<JsonObject> message) {
+    TenantId tenant = TenantId.parse(message.body().getString("tenant")).orElse(null);
+    if (mode == SubscriptionMode.PATTERN || tenant == null) {
+      message.reply(null);
+      return;
+    }
+    boolean interested = message.body().getBoolean("interested", false);
+    int before = interest.getOrDefault(tenant, 0);
+    int after = Math.max(0, before + (interested ? 1 : -1));
+    if (after == 0) {
+      interest.remove(tenant);
+    } else {
+      interest.put(tenant, after);
+    }
+    RedisConnection connection = link.connection();
+    List<String> tenantChannels = channels.channelsOf(tenant);
+    if (connection == null || tenantChannels.isEmpty() || (before == 0) == (after == 0)) {
+      message.reply(null);
+      return;
+    }
+    if (after > 0) {
+      // Redis confirms channels in order: when the last is confirmed, all are.
+      awaiting.computeIfAbsent(tenantChannels.get(tenantChannels.size() - 1), c -> new ArrayList<>()).add(message);
+      connection.send(command(Command.SUBSCRIBE, tenantChannels));
+    } else {
+      connection.send(command(Command.UNSUBSCRIBE, tenantChannels));
+      message.reply(null);
+    }
+  }
+
+  private static Request command(Command command, List<String> names) {
+    Request request = Request.cmd(command);
+    names.forEach(request::arg);
+    return request;
   }
 
   private void onPush(Response push) {
@@ -95,7 +153,7 @@ public final class RedisSubscriberVerticle extends VerticleBase {
     switch (push.get(0).toString()) {
       case "message" -> deliver(null, push.get(1).toString(), push);
       case "pmessage" -> deliver(push.get(1).toString(), push.get(2).toString(), push);
-      case "subscribe", "psubscribe" -> confirmed();
+      case "subscribe", "psubscribe" -> confirmed(push.get(1).toString());
       default -> { }
     }
   }
@@ -113,16 +171,21 @@ public final class RedisSubscriberVerticle extends VerticleBase {
     }
   }
 
-  private void confirmed() {
-    if (--unconfirmed != 0) {
+  private void confirmed(String channel) {
+    List<Message<JsonObject>> waiting = awaiting.remove(channel);
+    if (waiting != null) {
+      waiting.forEach(m -> m.reply(null));
+    }
+    if (unconfirmed == 0 || --unconfirmed != 0) {
       return;
     }
     stats.redisSubscribed(true);
     if (hadOutage) {
       stats.redisReconnected();
-      LOG.info("Redis subscriber reconnected and resubscribed to {}", channels.subscriptions());
+      LOG.info("Redis subscriber reconnected and resubscribed ({} mode)", mode.name().toLowerCase());
     } else {
-      LOG.info("Redis subscriber subscribed to {}", channels.subscriptions());
+      LOG.info("Redis subscriber subscribed ({} mode) to {}", mode.name().toLowerCase(),
+          mode == SubscriptionMode.PATTERN ? channels.subscriptions() : channels.fixedSubscriptions());
     }
   }
 }

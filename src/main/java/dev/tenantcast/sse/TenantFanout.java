@@ -32,10 +32,11 @@ import java.util.TreeSet;
 final class TenantFanout {
   private static final Logger LOG = LoggerFactory.getLogger(TenantFanout.class);
 
-  /** The streams of one tenant on this instance, and the consumer that feeds them. */
+  /** The streams of one tenant on this instance, the consumer that feeds them, and when messages flow. */
   private static final class TenantGroup {
     final Set<SseStream> streams = new LinkedHashSet<>();
     MessageConsumer<Envelope> consumer;
+    Future<?> ready;
   }
 
   private final Vertx vertx;
@@ -73,13 +74,16 @@ final class TenantFanout {
       TenantGroup created = new TenantGroup();
       created.consumer = vertx.eventBus().localConsumer(Addresses.tenant(stream.tenant()),
           m -> deliver(created.streams, m.body()));
+      // In interest mode the subscriber subscribes to the tenant's channels now and answers once they flow.
+      created.ready = Future.all(created.consumer.completion(), vertx.eventBus().request(Addresses.INTEREST,
+          interest(stream.tenant(), true)).otherwiseEmpty());
       groups.put(stream.tenant(), created);
       group = created;
     }
     group.streams.add(stream);
     all.add(stream);
     byExpiry.add(stream);
-    group.consumer.completion().onComplete(ar -> {
+    group.ready.onComplete(ar -> {
       if (all.contains(stream)) {
         stream.start(firstFrame);
       }
@@ -97,8 +101,13 @@ final class TenantFanout {
     if (group.streams.isEmpty()) {
       groups.remove(stream.tenant());
       group.consumer.unregister();
+      vertx.eventBus().send(Addresses.INTEREST, interest(stream.tenant(), false));
     }
     stats.streamClosed(stream.tenant());
+  }
+
+  private static JsonObject interest(TenantId tenant, boolean interested) {
+    return new JsonObject().put("tenant", tenant.value()).put("interested", interested);
   }
 
   /** The heartbeat of every stream here: a real event, because comments fire nothing in the browser. */

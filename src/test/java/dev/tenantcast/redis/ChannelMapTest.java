@@ -29,7 +29,6 @@ class ChannelMapTest {
     assertEquals(new ChannelMap.Route(MessageType.DASHBOARD_UPDATE, "acme"),
         defaults.route("dashboard-update-*", "dashboard-update-acme"));
     assertEquals(new ChannelMap.Route(MessageType.SYSTEM_ALERT, null), defaults.route(null, "system-alert"));
-    assertNull(defaults.route(null, "dashboard-update-acme"));
     assertNull(defaults.route("other-*", "other-acme"));
   }
 
@@ -46,5 +45,14 @@ class ChannelMapTest {
   void namesTheChannelToPublishTo() {
     assertEquals("notification-acme", defaults.channel(MessageType.NOTIFICATION, new TenantId("acme")));
     assertEquals("system-alert", defaults.channel(MessageType.SYSTEM_ALERT, null));
+  }
+
+  @Test
+  void routesPlainTenantChannelsForInterestMode() {
+    assertEquals(java.util.List.of("dashboard-update-acme", "notification-acme"),
+        defaults.channelsOf(new TenantId("acme")));
+    assertEquals(new ChannelMap.Route(MessageType.NOTIFICATION, "acme"), defaults.route(null, "notification-acme"));
+    assertEquals(java.util.List.of(new ChannelMap.Subscription("system-alert", false)), defaults.fixedSubscriptions());
+    assertNull(defaults.route(null, "notification-"));
   }
 }

@@ -1,0 +1,98 @@
+package dev.tenantcast.redis;
+
+import dev.tenantcast.testing.SseClient;
+import dev.tenantcast.testing.TestRedis;
+import dev.tenantcast.testing.TestService;
+import dev.tenantcast.testing.Tokens;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Predicate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** Interest mode: an instance subscribes to a tenant's channels only while it has streams of that tenant. */
+class InterestSubscriptionTest {
+  private TestRedis redis;
+  private TestService service;
+  private Vertx clients;
+  private Tokens tokens;
+
+  @BeforeEach
+  void start() {
+    redis = TestRedis.start();
+    service = TestService.start(redis.url(), new JsonObject()
+        .put("redis", new JsonObject().put("subscriptionMode", "interest")));
+    clients = Vertx.vertx();
+    tokens = new Tokens(clients);
+  }
+
+  @AfterEach
+  void stop() {
+    clients.close();
+    service.close();
+    redis.close();
+  }
+
+  private Set<String> channels() {
+    Set<String> names = new TreeSet<>();
+    for (Response channel : redis.command(Request.cmd(Command.PUBSUB).arg("CHANNELS"))) {
+      names.add(channel.toString());
+    }
+    return names;
+  }
+
+  private Set<String> awaitChannels(Predicate<Set<String>> condition) {
+    long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+    Set<String> names = channels();
+    while (!condition.test(names) && System.nanoTime() < deadline) {
+      Thread.onSpinWait();
+      names = channels();
+    }
+    return names;
+  }
+
+  @Test
+  void subscribesToATenantOnlyWhileItHasStreams() {
+    assertEquals(Set.of("system-alert"), channels());
+    assertEquals(0, redis.command(Request.cmd(Command.PUBSUB).arg("NUMPAT")).toInteger());
+
+    try (SseClient acme = SseClient.open(clients, service.port(), tokens.forTenant("acme"));
+         SseClient again = SseClient.open(clients, service.port(), tokens.forTenant("acme"))) {
+      acme.next();
+      again.next();
+      // Subscribed before CONNECTED was sent: a publish right after it arrives.
+      assertEquals(Set.of("dashboard-update-acme", "notification-acme", "system-alert"), channels());
+      assertEquals(1, redis.publish("dashboard-update-acme", "{\"n\":1}"));
+      assertEquals(0, redis.publish("dashboard-update-globex", "{\"n\":1}"), "no streams of globex here");
+      assertEquals(1, acme.nextContent().payload().getInteger("n"));
+      assertEquals(1, again.nextContent().payload().getInteger("n"));
+      redis.publish("system-alert", "{\"level\":\"info\"}");
+      assertEquals("SYSTEM_ALERT", acme.nextContent().type());
+    }
+    assertEquals(Set.of("system-alert"), awaitChannels(c -> c.size() == 1), "unsubscribed with the last stream");
+  }
+
+  @Test
+  void resubscribesItsTenantsAfterARedisRestart() {
+    try (SseClient acme = SseClient.open(clients, service.port(), tokens.forTenant("acme"))) {
+      acme.next();
+      redis.kill();
+      service.awaitStats(s -> !s.getJsonObject("redis").getBoolean("subscribed"), "the outage");
+      redis.restart();
+      service.awaitStats(s -> s.getJsonObject("redis").getBoolean("subscribed"), "resubscribed");
+      assertEquals(Set.of("dashboard-update-acme", "notification-acme", "system-alert"), channels());
+      redis.publish("notification-acme", "{\"after\":\"restart\"}");
+      assertEquals("restart", acme.nextContent().payload().getString("after"));
+    }
+  }
+}
