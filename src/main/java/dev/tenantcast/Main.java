@@ -43,7 +43,7 @@ public final class Main {
       LOG.warn("Tokens are verified with the development secret of conf/config.json: anyone can mint them. "
           + "Set TENANTCAST_JWT_SECRET or TENANTCAST_JWT_PUBLIC_KEY before exposing this service.");
     }
-    Vertx vertx = Vertx.vertx();
+    Vertx vertx = Vertx.builder().with(Tenantcast.vertxOptions(config)).build();
     Tenantcast service;
     try {
       service = Tenantcast.start(vertx, config, verticles).await(2, TimeUnit.MINUTES);

@@ -1,14 +1,17 @@
 package dev.tenantcast.app;
 
 import dev.tenantcast.bus.EventIds;
+import dev.tenantcast.stats.ServiceMetrics;
 import dev.tenantcast.stats.ServiceStats;
+import io.micrometer.core.instrument.MeterRegistry;
 
 /**
- * What the verticles of one service instance share: its id, its event-id sequence and its counters. Handed to each verticle's constructor, so
- * two service instances in one JVM (as in the tests) never share state.
+ * What the verticles of one service instance share: its id, its event-id sequence, its counters and meters. Handed to
+ * each verticle's constructor, so two service instances in one JVM (as in the tests) never share state.
  */
-public record ServiceContext(String instanceId, EventIds ids, ServiceStats stats) {
-  public static ServiceContext create(String instanceId) {
-    return new ServiceContext(instanceId, new EventIds(instanceId), new ServiceStats(instanceId));
+public record ServiceContext(String instanceId, EventIds ids, ServiceStats stats, ServiceMetrics metrics) {
+  public static ServiceContext create(String instanceId, MeterRegistry registry) {
+    ServiceStats stats = new ServiceStats(instanceId);
+    return new ServiceContext(instanceId, new EventIds(instanceId), stats, new ServiceMetrics(registry, stats));
   }
 }

@@ -9,6 +9,14 @@ import dev.tenantcast.redis.LocalRedisServer;
 import io.vertx.core.Deployable;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.micrometer.Label;
+import io.vertx.micrometer.MetricsDomain;
+import io.vertx.micrometer.MicrometerMetricsOptions;
+import io.vertx.micrometer.VertxPrometheusOptions;
+import io.vertx.micrometer.backends.BackendRegistries;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,6 +24,7 @@ import org.slf4j.LoggerFactory;
 import java.lang.reflect.Constructor;
 import java.net.URI;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.List;
 
 /**
@@ -44,7 +53,9 @@ public final class Tenantcast {
     } catch (IllegalStateException alreadyRegistered) {
       // a second service instance in the same Vert.x: the codec is the same
     }
-    ServiceContext context = ServiceContext.create(config.instanceId());
+    MeterRegistry registry = BackendRegistries.getNow(config.instanceId());
+    ServiceContext context = ServiceContext.create(config.instanceId(),
+        registry != null ? registry : new SimpleMeterRegistry());
     return vertx.executeBlocking(() -> chooseRedis(config.redis()))
         .compose(embedded -> {
           String url = embedded == null ? config.redis().effectiveUrl() : embedded.url();
@@ -52,6 +63,23 @@ public final class Tenantcast {
           return service.deployAll(config, verticles).map(service)
               .onFailure(e -> service.stop());
         });
+  }
+
+  /**
+   * The Vert.x options a service instance needs: Micrometer metrics in a registry named after the instance (so that
+   * several instances in one JVM keep theirs apart), without labels that grow with clients or tenants.
+   */
+  public static VertxOptions vertxOptions(TenantcastConfig config) {
+    return new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
+        .setEnabled(true)
+        .setRegistryName(config.instanceId())
+        .setJvmMetricsEnabled(true)
+        .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))
+        .setLabels(EnumSet.of(Label.HTTP_METHOD, Label.HTTP_CODE, Label.POOL_TYPE, Label.POOL_NAME))
+        // the event-bus meters would be labelled by address, and there is one address per tenant
+        .addDisabledMetricsCategory(MetricsDomain.EVENT_BUS)
+        // the Redis connections' meters collide (one gauge per client, same name and tags) and say little
+        .addDisabledMetricsCategory(MetricsDomain.NET_CLIENT));
   }
 
   public ServiceContext context() {

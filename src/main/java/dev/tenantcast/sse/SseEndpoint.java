@@ -1,5 +1,6 @@
 package dev.tenantcast.sse;
 
+import dev.tenantcast.app.ServiceContext;
 import dev.tenantcast.auth.Principal;
 import dev.tenantcast.auth.TokenExtractor;
 import dev.tenantcast.auth.TokenVerifier;
@@ -31,12 +32,13 @@ public final class SseEndpoint implements Handler<RoutingContext> {
   private final TenantFanout fanout;
   private long sequence;
 
-  public SseEndpoint(Vertx vertx, TokenVerifier verifier, ServiceStats stats, HttpConfig config, String instanceId) {
+  /** Create on the event loop of the HTTP verticle instance that will own the streams. */
+  public SseEndpoint(Vertx vertx, TokenVerifier verifier, ServiceContext service, HttpConfig config) {
     this.verifier = verifier;
-    this.stats = stats;
+    this.stats = service.stats();
     this.config = config;
-    this.instanceId = instanceId;
-    this.fanout = new TenantFanout(vertx, stats);
+    this.instanceId = service.instanceId();
+    this.fanout = new TenantFanout(vertx, stats, service.metrics());
   }
 
   /** Starts routing broadcasts and the periodic heartbeat and expiry sweep of this instance's streams. */

@@ -4,6 +4,7 @@ import dev.tenantcast.bus.Addresses;
 import dev.tenantcast.bus.Envelope;
 import dev.tenantcast.bus.MessageType;
 import dev.tenantcast.bus.TenantId;
+import dev.tenantcast.stats.ServiceMetrics;
 import dev.tenantcast.stats.ServiceStats;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -42,6 +43,7 @@ final class TenantFanout {
   private final Vertx vertx;
   private final Context context;
   private final ServiceStats stats;
+  private final ServiceMetrics metrics;
   private final Map<TenantId, TenantGroup> groups = new HashMap<>();
   private final Set<SseStream> all = new LinkedHashSet<>();
   private final TreeSet<SseStream> byExpiry = new TreeSet<>(
@@ -53,10 +55,11 @@ final class TenantFanout {
   private MessageConsumer<Envelope> broadcast;
 
   /** Create on the event loop of the HTTP verticle instance that will own it. */
-  TenantFanout(Vertx vertx, ServiceStats stats) {
+  TenantFanout(Vertx vertx, ServiceStats stats, ServiceMetrics metrics) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.stats = stats;
+    this.metrics = metrics;
   }
 
   Future<Void> start() {
@@ -161,7 +164,10 @@ final class TenantFanout {
         tooSlow.add(stream);
       }
     }
-    stats.delivered(queued);
+    if (envelope.id() != null) { // content, not heartbeats
+      stats.delivered(queued);
+      metrics.delivered(envelope.timestamp(), System.currentTimeMillis());
+    }
     if (dirty.size() > 0 && !flushScheduled) {
       flushScheduled = true;
       context.runOnContext(flushTask);

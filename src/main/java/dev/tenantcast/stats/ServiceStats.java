@@ -86,6 +86,20 @@ public final class ServiceStats {
     rejected.get(reason).increment();
   }
 
+  /** A plain counter by its name in {@link #toJson()}, for the metrics. */
+  double counter(String name) {
+    return switch (name) {
+      case "received" -> received.sum();
+      case "delivered" -> delivered.sum();
+      case "dropped" -> dropped.sum();
+      case "slowConsumersClosed" -> slowConsumersClosed.sum();
+      case "published" -> published.sum();
+      case "publishFailures" -> publishFailures.sum();
+      case "redisReconnects" -> redisReconnects.sum();
+      default -> throw new IllegalArgumentException(name);
+    };
+  }
+
   public long rejectedCount(RejectReason reason) {
     return rejected.get(reason).sum();
   }

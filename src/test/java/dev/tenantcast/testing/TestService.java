@@ -62,9 +62,10 @@ public final class TestService implements AutoCloseable {
         .put("reconnectMaxMillis", 500);
     json.getJsonObject("jwt").put("secret", Tokens.SECRET);
     json.mergeIn(overrides, true);
-    Vertx vertx = Vertx.vertx();
+    TenantcastConfig config = TenantcastConfig.from(json);
+    Vertx vertx = Vertx.builder().with(Tenantcast.vertxOptions(config)).build();
     try {
-      Tenantcast service = Tenantcast.start(vertx, TenantcastConfig.from(json), VerticleDescriptor.load(Path.of("")))
+      Tenantcast service = Tenantcast.start(vertx, config, VerticleDescriptor.load(Path.of("")))
           .await(30, TimeUnit.SECONDS);
       return new TestService(vertx, service, port);
     } catch (Exception e) {

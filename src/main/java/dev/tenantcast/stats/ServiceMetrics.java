@@ -1,0 +1,63 @@
+package dev.tenantcast.stats;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * Publishes the service's counters as Micrometer meters (read from {@link ServiceStats} when scraped, so nothing is
+ * counted twice) and times deliveries. Labels come from fixed sets only (reasons), never from tenants, so the number
+ * of series stays bounded.
+ */
+public final class ServiceMetrics {
+  private final Timer deliveryLatency;
+
+  public ServiceMetrics(MeterRegistry registry, ServiceStats stats) {
+    gauge(registry, "tenantcast.streams.open", "open event streams", stats, ServiceStats::openStreams);
+    counter(registry, "tenantcast.messages.received", "valid messages received from Redis", stats,
+        s -> s.counter("received"));
+    counter(registry, "tenantcast.deliveries", "frames queued to streams", stats, s -> s.counter("delivered"));
+    counter(registry, "tenantcast.drops", "frames not delivered because a stream was too slow", stats,
+        s -> s.counter("dropped"));
+    counter(registry, "tenantcast.slow.consumers.closed", "streams closed because they stopped reading", stats,
+        s -> s.counter("slowConsumersClosed"));
+    counter(registry, "tenantcast.published", "events published to Redis", stats, s -> s.counter("published"));
+    counter(registry, "tenantcast.publish.failures", "publishes refused or failed", stats,
+        s -> s.counter("publishFailures"));
+    for (RejectReason reason : RejectReason.values()) {
+      FunctionCounter.builder("tenantcast.messages.rejected", stats, s -> s.rejectedCount(reason))
+          .description("messages from Redis not delivered, by reason").tag("reason", reason.name().toLowerCase())
+          .register(registry);
+    }
+    counter(registry, "tenantcast.redis.reconnects", "subscriber reconnections", stats,
+        s -> s.counter("redisReconnects"));
+    gauge(registry, "tenantcast.redis.subscribed", "1 while the Redis subscriptions are active", stats,
+        s -> s.redisSubscribed() ? 1 : 0);
+    deliveryLatency = Timer.builder("tenantcast.delivery.latency")
+        .description("from the event's entry into Tenantcast to its write to the streams of one event loop")
+        .serviceLevelObjectives(Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5),
+            Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
+            Duration.ofMillis(250), Duration.ofMillis(1000), Duration.ofMillis(5000))
+        .register(registry);
+  }
+
+  /** Records one message written to the streams of one HTTP verticle instance. */
+  public void delivered(long enteredAtMillis, long nowMillis) {
+    deliveryLatency.record(Math.max(0, nowMillis - enteredAtMillis), TimeUnit.MILLISECONDS);
+  }
+
+  private static void counter(MeterRegistry registry, String name, String description, ServiceStats stats,
+                              ToDoubleFunction<ServiceStats> value) {
+    FunctionCounter.builder(name, stats, value).description(description).register(registry);
+  }
+
+  private static void gauge(MeterRegistry registry, String name, String description, ServiceStats stats,
+                            ToDoubleFunction<ServiceStats> value) {
+    Gauge.builder(name, stats, value).description(description).register(registry);
+  }
+}
