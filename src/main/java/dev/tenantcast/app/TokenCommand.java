@@ -1,21 +1,17 @@
 package dev.tenantcast.app;
 
+import dev.tenantcast.auth.TokenSigner;
 import dev.tenantcast.config.JwtConfig;
 import io.vertx.core.Vertx;
-import io.vertx.core.json.JsonArray;
-import io.vertx.core.json.JsonObject;
-import io.vertx.ext.auth.JWTOptions;
-import io.vertx.ext.auth.PubSecKeyOptions;
-import io.vertx.ext.auth.jwt.JWTAuth;
-import io.vertx.ext.auth.jwt.JWTAuthOptions;
 
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * {@code token --tenant acme --roles admin,publisher --ttl 1h [--sub alice]}: prints a development token signed with
- * the configured HS256 secret (a public-key configuration has no private key to sign with).
+ * the configured HS256 secret.
  */
 public final class TokenCommand {
   private TokenCommand() {
@@ -29,28 +25,13 @@ public final class TokenCommand {
       }
       options.put(args[i], args[++i]);
     }
-    if (config.publicKey() != null) {
-      throw new IllegalArgumentException("jwt.publicKey is set: sign tokens with your private key instead");
-    }
-    JsonObject claims = new JsonObject().put("sub", options.get("--sub"));
-    if (options.containsKey("--tenant")) {
-      claims.put(config.tenantClaim(), options.get("--tenant"));
-    }
-    if (options.containsKey("--roles")) {
-      claims.put("roles", new JsonArray(Arrays.asList(options.get("--roles").split(","))));
-    }
-    JWTOptions jwtOptions = new JWTOptions().setExpiresInSeconds((int) seconds(options.get("--ttl")));
-    if (config.issuer() != null) {
-      jwtOptions.setIssuer(config.issuer());
-    }
-    if (config.audience() != null) {
-      jwtOptions.addAudience(config.audience());
-    }
+    List<String> roles = options.containsKey("--roles") ? Arrays.asList(options.get("--roles").split(",")) : List.of();
     Vertx vertx = Vertx.vertx();
     try {
-      return JWTAuth.create(vertx, new JWTAuthOptions()
-              .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(config.secret())))
-          .generateToken(claims, jwtOptions);
+      return TokenSigner.create(vertx, config).sign(options.get("--sub"), options.get("--tenant"), roles,
+          seconds(options.get("--ttl")));
+    } catch (IllegalStateException e) {
+      throw new IllegalArgumentException(e.getMessage());
     } finally {
       vertx.close();
     }

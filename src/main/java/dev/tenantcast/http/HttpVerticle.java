@@ -4,6 +4,7 @@ import dev.tenantcast.app.ServiceContext;
 import dev.tenantcast.auth.Principal;
 import dev.tenantcast.auth.TokenExtractor;
 import dev.tenantcast.auth.TokenVerifier;
+import dev.tenantcast.config.DemoConfig;
 import dev.tenantcast.config.HttpConfig;
 import dev.tenantcast.config.JwtConfig;
 import dev.tenantcast.sse.SseEndpoint;
@@ -17,11 +18,14 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.StaticHandler;
+import io.vertx.micrometer.PrometheusScrapingHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The HTTP verticle, one instance per event loop: the event streams, the publish API, stats and health. Every instance
+ * The HTTP verticle, one instance per event loop: the event streams, the publish API, stats, health, metrics, the
+ * browser client and the demo dashboard. Every instance
  * listens on the same port (Vert.x spreads connections over them) and owns the streams it accepted.
  */
 public final class HttpVerticle extends VerticleBase {
@@ -41,8 +45,10 @@ public final class HttpVerticle extends VerticleBase {
   public Future<?> start() {
     HttpConfig config = HttpConfig.from(config().getJsonObject("http"));
     JwtConfig jwt = JwtConfig.from(config().getJsonObject("jwt"));
+    DemoConfig demoConfig = DemoConfig.from(config().getJsonObject("demo"));
     TokenVerifier verifier = TokenVerifier.create(vertx, jwt);
-    streams = new SseEndpoint(vertx, verifier, stats, config, service.instanceId());
+    streams = new SseEndpoint(vertx, verifier, service, config);
+    DemoEndpoint demo = new DemoEndpoint(vertx, demoConfig, jwt);
 
     Router router = Router.router(vertx);
     router.get("/health").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
@@ -52,6 +58,11 @@ public final class HttpVerticle extends VerticleBase {
         .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()))
         .handler(new PublishEndpoint(verifier, vertx.eventBus(), config.publishTimeoutMillis()));
     router.get("/api/sse/stats").handler(ctx -> statsFor(ctx, verifier));
+    router.get("/metrics").handler(PrometheusScrapingHandler.create(service.instanceId()));
+    router.get("/api/demo/tenants").handler(demo::tenants);
+    router.post("/api/demo/token").handler(BodyHandler.create(false).setBodyLimit(1024)).handler(demo::token);
+    // The browser client (/tenantcast-client.js, .d.ts) and the demo dashboard at /.
+    router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
     router.route().handler(ctx -> ApiError.notFound().send(ctx.response()));
     router.route().failureHandler(HttpVerticle::failure);
 

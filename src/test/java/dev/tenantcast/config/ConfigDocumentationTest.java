@@ -32,6 +32,12 @@ class ConfigDocumentationTest {
     }
     Map<String, String> actual = new TreeMap<>(ConfigLoader.variables(ConfigLoader.defaults(Path.of(""))));
     ConfigLoader.ALIASES.keySet().forEach(actual::remove);
-    assertEquals(actual, documented);
+    Map<String, String> missing = new TreeMap<>(actual);
+    documented.keySet().forEach(missing::remove);
+    Map<String, String> stale = new TreeMap<>(documented);
+    actual.keySet().forEach(stale::remove);
+    assertEquals(Map.of(), missing, "keys missing from README's table");
+    assertEquals(Map.of(), stale, "README rows for keys that no longer exist");
+    assertEquals(actual, documented, "README rows that name the wrong key");
   }
 }
