@@ -105,4 +105,19 @@ class MetricsTest {
           "no per-tenant labels");
     }
   }
+
+  @Test
+  void theSampleGrafanaDashboardQueriesMetersThatExist() throws Exception {
+    Map<String, Double> samples = scrape();
+    String dashboard = java.nio.file.Files.readString(java.nio.file.Path.of("docs/grafana-dashboard.json"));
+    Matcher names = Pattern.compile("(tenantcast_[a-z_]+|jvm_[a-z_]+)").matcher(dashboard);
+    int checked = 0;
+    while (names.find()) {
+      String name = names.group(1);
+      assertTrue(samples.keySet().stream().anyMatch(k -> k.equals(name) || k.startsWith(name + "{")),
+          "the dashboard queries " + name + ", which /metrics does not have");
+      checked++;
+    }
+    assertTrue(checked >= 10, "found " + checked + " queries");
+  }
 }

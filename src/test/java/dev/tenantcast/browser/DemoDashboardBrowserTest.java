@@ -1,0 +1,172 @@
+package dev.tenantcast.browser;
+
+import dev.tenantcast.config.JwtConfig;
+import dev.tenantcast.testing.TestRedis;
+import dev.tenantcast.testing.TestService;
+import io.vertx.core.json.JsonObject;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.openqa.selenium.By;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.TakesScreenshot;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The demo dashboard in real headless Chromium (Debian's chromium and chromium-driver), against the real service and a
+ * real Redis: it connects, shows its tenant's events and never another's, and shows the reconnect when the server
+ * restarts, receiving again afterwards. Set TENANTCAST_SCREENSHOT=path to save a screenshot of the live page.
+ */
+class DemoDashboardBrowserTest {
+  private static final File CHROMIUM = new File("/usr/bin/chromium");
+  private static final File CHROMEDRIVER = new File("/usr/bin/chromedriver");
+
+  @TempDir
+  Path profile;
+  private TestRedis redis;
+  private TestService service;
+  private int port;
+  private WebDriver browser;
+  private WebDriverWait wait;
+
+  @BeforeEach
+  void start() {
+    assertTrue(CHROMIUM.canExecute() && CHROMEDRIVER.canExecute(),
+        "the browser tests need Debian's chromium and chromium-driver: apt-get install -y chromium chromium-driver");
+    redis = TestRedis.start();
+    port = TestService.freePort();
+    service = startService();
+    ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM).addArguments("--headless=new", "--no-sandbox",
+        "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--window-size=1400,1100",
+        "--user-data-dir=" + profile.toAbsolutePath());
+    browser = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER)
+        .usingAnyFreePort().build(), options);
+    wait = new WebDriverWait(browser, Duration.ofSeconds(20), Duration.ofMillis(50));
+  }
+
+  private TestService startService() {
+    return TestService.start(redis.url(), new JsonObject()
+        .put("http", new JsonObject().put("port", port).put("heartbeatSeconds", 2))
+        .put("jwt", new JsonObject().put("secret", JwtConfig.DEVELOPMENT_SECRET))
+        .put("demo", new JsonObject().put("enabled", true)));
+  }
+
+  @AfterEach
+  void stop() {
+    if (browser != null) {
+      browser.quit();
+    }
+    if (service != null) {
+      service.close();
+    }
+    redis.close();
+  }
+
+  private WebElement byTestId(String id) {
+    return browser.findElement(By.cssSelector("[data-testid='" + id + "']"));
+  }
+
+  private void awaitText(String testId, String text) {
+    wait.withMessage(() -> testId + " never showed '" + text + "' (it shows '" + byTestId(testId).getText() + "')")
+        .until(b -> byTestId(testId).getText().equals(text));
+  }
+
+  private List<WebElement> tiles() {
+    return browser.findElements(By.cssSelector("[data-testid='tile']"));
+  }
+
+  private String tileValue(String key) {
+    return tiles().stream().filter(t -> key.equals(t.getDomAttribute("data-key"))).findFirst()
+        .map(t -> t.findElement(By.cssSelector("[data-testid='tile-value']")).getDomAttribute("data-value"))
+        .orElse(null);
+  }
+
+  private void openDashboardOf(String tenant) {
+    browser.get("http://127.0.0.1:" + port + "/#" + tenant);
+    awaitText("state", "open");
+    assertEquals(tenant, new Select(byTestId("tenant-select")).getFirstSelectedOption().getDomAttribute("value"));
+    wait.until(b -> !byTestId("stat-connection-id").getText().equals("—"));
+  }
+
+  @Test
+  void showsItsTenantsEventsAndNeverAnothers() throws Exception {
+    openDashboardOf("acme");
+    redis.publish("dashboard-update-globex", "{\"leaked\": 1}");
+    redis.publish("notification-globex", "{\"title\": \"for globex only\"}");
+    redis.publish("dashboard-update-acme", "{\"cpu\": 42, \"memory\": \"3.1 GB\"}");
+    redis.publish("notification-acme", "{\"title\": \"Deploy finished\"}");
+    redis.publish("system-alert", "{\"message\": \"Maintenance at 22:00\"}");
+
+    wait.until(b -> "42".equals(tileValue("cpu")));
+    assertEquals("3.1 GB", tileValue("memory"));
+    wait.until(b -> byTestId("notifications").getText().contains("Deploy finished"));
+    wait.until(b -> byTestId("alert-banner").isDisplayed()
+        && byTestId("alert-text").getText().contains("Maintenance at 22:00"));
+    // globex's events were published first: had any reached this page, they would be on it by now.
+    assertEquals(null, tileValue("leaked"));
+    assertTrue(!byTestId("notifications").getText().contains("for globex only"));
+
+    // The publish form goes through POST /api/events and comes back over the stream.
+    new Select(byTestId("publish-type")).selectByValue("DASHBOARD_UPDATE");
+    byTestId("publish-data").clear();
+    byTestId("publish-data").sendKeys("{\"queue\": 7}");
+    byTestId("publish-button").click();
+    wait.until(b -> "7".equals(tileValue("queue")));
+    wait.until(b -> "ok".equals(byTestId("publish-result").getDomAttribute("data-status")));
+    String screenshot = System.getenv("TENANTCAST_SCREENSHOT");
+    if (screenshot != null) {
+      ((org.openqa.selenium.JavascriptExecutor) browser).executeScript("window.scrollTo(0, 0)");
+      Files.copy(((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath(), Path.of(screenshot),
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+    }
+  }
+
+  @Test
+  void switchingTenantShowsOnlyTheNewTenantsEvents() {
+    openDashboardOf("acme");
+    redis.publish("dashboard-update-acme", "{\"acmeOnly\": 1}");
+    wait.until(b -> "1".equals(tileValue("acmeOnly")));
+    new Select(byTestId("tenant-select")).selectByValue("globex");
+    wait.until(b -> tiles().isEmpty());
+    awaitText("state", "open");
+    redis.publish("dashboard-update-acme", "{\"acmeOnly\": 2}");
+    redis.publish("dashboard-update-globex", "{\"globexOnly\": 3}");
+    wait.until(b -> "3".equals(tileValue("globexOnly")));
+    assertEquals(null, tileValue("acmeOnly"));
+  }
+
+  @Test
+  void showsTheReconnectWhenTheServerRestartsAndKeepsReceiving() {
+    openDashboardOf("acme");
+    String firstConnection = byTestId("stat-connection-id").getText();
+
+    service.close();
+    service = null;
+    awaitText("state", "reconnecting");
+
+    service = startService();
+    awaitText("state", "open");
+    wait.until(b -> !byTestId("stat-reconnects").getText().equals("0"));
+    wait.until(b -> !byTestId("stat-connection-id").getText().equals(firstConnection));
+
+    redis.publish("dashboard-update-acme", "{\"afterRestart\": 1}");
+    wait.until(b -> "1".equals(tileValue("afterRestart")));
+  }
+}
