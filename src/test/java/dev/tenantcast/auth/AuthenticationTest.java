@@ -1,11 +1,9 @@
 package dev.tenantcast.auth;
 
 import dev.tenantcast.testing.Http;
+import dev.tenantcast.testing.ServiceFixture;
 import dev.tenantcast.testing.SseClient;
-import dev.tenantcast.testing.TestRedis;
-import dev.tenantcast.testing.TestService;
 import dev.tenantcast.testing.Tokens;
-import io.vertx.core.Vertx;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -15,31 +13,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Who may open which stream: every refusal with its status and JSON error, over real HTTP. */
 class AuthenticationTest {
-  private static TestRedis redis;
-  private static TestService service;
-  private static Vertx clients;
-  private static Tokens tokens;
-  private static Http http;
+
+  private static ServiceFixture fixture;
 
   @BeforeAll
   static void start() {
-    redis = TestRedis.start();
-    service = TestService.start(redis.url());
-    clients = Vertx.vertx();
-    tokens = new Tokens(clients);
-    http = new Http(clients, service.port());
+    fixture = ServiceFixture.start();
   }
 
   @AfterAll
   static void stop() {
-    http.close();
-    clients.close();
-    service.close();
-    redis.close();
+    fixture.close();
   }
 
   private static void assertRefused(int status, String code, String uri) {
-    Http.Reply reply = http.get(uri);
+    Http.Reply reply = fixture.http.get(uri);
     assertEquals(status, reply.status(), uri);
     assertTrue(reply.contentType().startsWith("application/json"));
     assertEquals(code, reply.json().getString("error"));
@@ -59,23 +47,23 @@ class AuthenticationTest {
   void refusesGarbledTokens() {
     assertRefused(401, "unauthorized", stream("not-a-jwt"));
     assertRefused(401, "unauthorized", stream("a.b.c"));
-    String valid = tokens.forTenant("acme");
+    String valid = fixture.tokens.forTenant("acme");
     assertRefused(401, "unauthorized", stream(valid.substring(0, valid.length() - 3) + "xyz"));
   }
 
   @Test
   void refusesAnExpiredToken() {
-    assertRefused(401, "unauthorized", stream(tokens.expired("acme")));
+    assertRefused(401, "unauthorized", stream(fixture.tokens.expired("acme")));
   }
 
   @Test
   void refusesATokenWithoutExp() {
-    assertRefused(401, "unauthorized", stream(tokens.withoutExp("acme")));
+    assertRefused(401, "unauthorized", stream(fixture.tokens.withoutExp("acme")));
   }
 
   @Test
   void refusesATokenSignedWithAnotherKey() {
-    assertRefused(401, "unauthorized", stream(tokens.signedWithWrongSecret("acme")));
+    assertRefused(401, "unauthorized", stream(fixture.tokens.signedWithWrongSecret("acme")));
   }
 
   @Test
@@ -85,41 +73,41 @@ class AuthenticationTest {
 
   @Test
   void refusesAnInvalidTenantClaim() {
-    assertRefused(401, "unauthorized", stream(tokens.forTenant("acme\r\nx")));
-    assertRefused(401, "unauthorized", stream(tokens.forTenant("t".repeat(65))));
+    assertRefused(401, "unauthorized", stream(fixture.tokens.forTenant("acme\r\nx")));
+    assertRefused(401, "unauthorized", stream(fixture.tokens.forTenant("t".repeat(65))));
   }
 
   @Test
   void forbidsAnotherTenantUnlessAdmin() {
-    assertRefused(403, "forbidden", stream(tokens.forTenant("acme")) + "&tenant=globex");
-    assertRefused(403, "forbidden", stream(tokens.forTenant("acme", "publisher")) + "&tenant=globex");
-    try (SseClient own = SseClient.open(clients, service.port(),
-        stream(tokens.forTenant("acme")) + "&tenant=acme", null)) {
+    assertRefused(403, "forbidden", stream(fixture.tokens.forTenant("acme")) + "&tenant=globex");
+    assertRefused(403, "forbidden", stream(fixture.tokens.forTenant("acme", "publisher")) + "&tenant=globex");
+    try (SseClient own = SseClient.open(fixture.clients, fixture.service.port(),
+        stream(fixture.tokens.forTenant("acme")) + "&tenant=acme", null)) {
       assertEquals(200, own.status(), "asking for one's own tenant is fine");
     }
   }
 
   @Test
   void anAdminWithoutTenantMustPickOne() {
-    assertRefused(400, "bad_request", stream(tokens.admin()));
-    assertRefused(400, "bad_request", stream(tokens.admin()) + "&tenant=bad%0Aid");
+    assertRefused(400, "bad_request", stream(fixture.tokens.admin()));
+    assertRefused(400, "bad_request", stream(fixture.tokens.admin()) + "&tenant=bad%0Aid");
   }
 
   @Test
   void statsNeedAdmin() {
-    assertEquals(401, http.get("/api/sse/stats").status());
-    assertEquals(403, http.get("/api/sse/stats", Http.headers("Authorization",
-        "Bearer " + tokens.forTenant("acme", "publisher"))).status());
-    Http.Reply stats = http.get("/api/sse/stats", Http.headers("Authorization", "Bearer " + tokens.admin()));
+    assertEquals(401, fixture.http.get("/api/sse/stats").status());
+    assertEquals(403, fixture.http.get("/api/sse/stats", Http.headers("Authorization",
+        "Bearer " + fixture.tokens.forTenant("acme", "publisher"))).status());
+    Http.Reply stats = fixture.http.get("/api/sse/stats", Http.headers("Authorization", "Bearer " + fixture.tokens.admin()));
     assertEquals(200, stats.status());
-    assertEquals(service.stats().getString("instanceId"), stats.json().getString("instanceId"));
+    assertEquals(fixture.service.stats().getString("instanceId"), stats.json().getString("instanceId"));
     assertTrue(stats.json().getJsonObject("redis").getBoolean("subscribed"));
   }
 
   @Test
   void healthAndReadinessNeedNoToken() {
-    assertEquals(200, http.get("/health").status());
-    Http.Reply ready = http.get("/ready");
+    assertEquals(200, fixture.http.get("/health").status());
+    Http.Reply ready = fixture.http.get("/ready");
     assertEquals(200, ready.status());
     assertEquals("UP", ready.json().getString("status"));
   }

@@ -2,11 +2,11 @@ package dev.tenantcast.http;
 
 import dev.tenantcast.bus.Addresses;
 import dev.tenantcast.testing.Http;
+import dev.tenantcast.testing.ServiceFixture;
 import dev.tenantcast.testing.SseClient;
 import dev.tenantcast.testing.SseEvent;
 import dev.tenantcast.testing.TestRedis;
 import dev.tenantcast.testing.TestService;
-import dev.tenantcast.testing.Tokens;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -22,33 +22,21 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** POST /api/events and the publish bus address: authorization, validation, and many publishes at once. */
 class PublishApiTest {
   private static final int MAX_BODY = 4096;
-  private static TestRedis redis;
-  private static TestService service;
-  private static Vertx clients;
-  private static Tokens tokens;
-  private static Http http;
+
+  private static ServiceFixture fixture;
 
   @BeforeAll
   static void start() {
-    redis = TestRedis.start();
-    service = TestService.start(redis.url(), new JsonObject()
-        .put("http", new JsonObject().put("maxBodyBytes", MAX_BODY)));
-    clients = Vertx.vertx();
-    tokens = new Tokens(clients);
-    http = new Http(clients, service.port());
+    fixture = ServiceFixture.start(new JsonObject().put("http", new JsonObject().put("maxBodyBytes", MAX_BODY)));
   }
 
   @AfterAll
   static void stop() {
-    http.close();
-    clients.close();
-    service.close();
-    redis.close();
+    fixture.close();
   }
 
   private static String event(String tenant, String type, JsonObject data) {
@@ -61,9 +49,9 @@ class PublishApiTest {
 
   @Test
   void aPublishedEventReachesTheTenantsStreamsWithTheAnsweredId() {
-    try (SseClient acme = SseClient.open(clients, service.port(), tokens.forTenant("acme"))) {
+    try (SseClient acme = SseClient.open(fixture.clients, fixture.service.port(), fixture.tokens.forTenant("acme"))) {
       assertEquals("CONNECTED", acme.next().type());
-      Http.Reply reply = http.postJson("/api/events", tokens.forTenant("acme", "publisher"),
+      Http.Reply reply = fixture.http.postJson("/api/events", fixture.tokens.forTenant("acme", "publisher"),
           event("acme", "NOTIFICATION", new JsonObject().put("text", "deploy finished")));
       assertEquals(202, reply.status());
       String id = reply.json().getString("id");
@@ -78,11 +66,11 @@ class PublishApiTest {
 
   @Test
   void anAdminPublishesSystemAlertsToEveryone() {
-    try (SseClient acme = SseClient.open(clients, service.port(), tokens.forTenant("acme"));
-         SseClient globex = SseClient.open(clients, service.port(), tokens.forTenant("globex"))) {
+    try (SseClient acme = SseClient.open(fixture.clients, fixture.service.port(), fixture.tokens.forTenant("acme"));
+         SseClient globex = SseClient.open(fixture.clients, fixture.service.port(), fixture.tokens.forTenant("globex"))) {
       acme.next();
       globex.next();
-      assertEquals(202, http.postJson("/api/events", tokens.admin(),
+      assertEquals(202, fixture.http.postJson("/api/events", fixture.tokens.admin(),
           event(null, "SYSTEM_ALERT", new JsonObject().put("level", "warn"))).status());
       assertEquals("SYSTEM_ALERT", acme.nextContent().type());
       assertEquals("SYSTEM_ALERT", globex.nextContent().type());
@@ -92,26 +80,26 @@ class PublishApiTest {
   @Test
   void refusesCallersWithoutTheRight() {
     JsonObject data = new JsonObject().put("x", 1);
-    assertEquals(401, http.postJson("/api/events", null, event("acme", "NOTIFICATION", data)).status());
-    assertEquals(401, http.postJson("/api/events", tokens.expired("acme"), event("acme", "NOTIFICATION", data))
+    assertEquals(401, fixture.http.postJson("/api/events", null, event("acme", "NOTIFICATION", data)).status());
+    assertEquals(401, fixture.http.postJson("/api/events", fixture.tokens.expired("acme"), event("acme", "NOTIFICATION", data))
         .status());
-    Http.Reply viewer = http.postJson("/api/events", tokens.forTenant("acme"), event("acme", "NOTIFICATION", data));
+    Http.Reply viewer = fixture.http.postJson("/api/events", fixture.tokens.forTenant("acme"), event("acme", "NOTIFICATION", data));
     assertEquals(403, viewer.status());
     assertEquals("forbidden", viewer.json().getString("error"));
-    assertEquals(403, http.postJson("/api/events", tokens.forTenant("acme", "publisher"),
+    assertEquals(403, fixture.http.postJson("/api/events", fixture.tokens.forTenant("acme", "publisher"),
         event("globex", "NOTIFICATION", data)).status());
-    assertEquals(403, http.postJson("/api/events", tokens.forTenant("acme", "publisher"),
+    assertEquals(403, fixture.http.postJson("/api/events", fixture.tokens.forTenant("acme", "publisher"),
         event(null, "SYSTEM_ALERT", data)).status());
-    assertEquals(202, http.postJson("/api/events", tokens.admin(), event("globex", "NOTIFICATION", data)).status());
+    assertEquals(202, fixture.http.postJson("/api/events", fixture.tokens.admin(), event("globex", "NOTIFICATION", data)).status());
   }
 
   @Test
   void refusesMalformedEvents() {
-    String publisher = tokens.forTenant("acme", "publisher");
+    String publisher = fixture.tokens.forTenant("acme", "publisher");
     for (String body : List.of("not json", "[1]", "{}", event("acme", "HEARTBEAT", new JsonObject()),
         event("acme", "CONNECTED", new JsonObject()), "{\"tenant\":\"acme\",\"type\":\"NOTIFICATION\",\"data\":5}",
         event("bad tenant!", "NOTIFICATION", new JsonObject()), event(null, "NOTIFICATION", new JsonObject()))) {
-      Http.Reply reply = http.postJson("/api/events", publisher, body);
+      Http.Reply reply = fixture.http.postJson("/api/events", publisher, body);
       assertEquals(400, reply.status(), body);
       assertEquals("bad_request", reply.json().getString("error"));
     }
@@ -119,7 +107,7 @@ class PublishApiTest {
 
   @Test
   void refusesOversizedBodies() {
-    Http.Reply reply = http.postJson("/api/events", tokens.forTenant("acme", "publisher"),
+    Http.Reply reply = fixture.http.postJson("/api/events", fixture.tokens.forTenant("acme", "publisher"),
         event("acme", "NOTIFICATION", new JsonObject().put("blob", "x".repeat(MAX_BODY))));
     assertEquals(413, reply.status());
     assertEquals("payload_too_large", reply.json().getString("error"));
@@ -128,10 +116,10 @@ class PublishApiTest {
   @Test
   void twoThousandConcurrentPublishesOverTheBusAllSucceedAndArrive() throws Exception {
     int count = 2000;
-    try (SseClient acme = SseClient.open(clients, service.port(), tokens.forTenant("bulk"))) {
+    try (SseClient acme = SseClient.open(fixture.clients, fixture.service.port(), fixture.tokens.forTenant("bulk"))) {
       acme.next();
       // Other verticles publish by sending to the documented address on the service's bus.
-      Vertx serviceVertx = service.vertx();
+      Vertx serviceVertx = fixture.service.vertx();
       List<Future<?>> replies = new ArrayList<>();
       for (int i = 0; i < count; i++) {
         JsonObject request = new JsonObject().put("tenant", "bulk").put("type", "DASHBOARD_UPDATE")
@@ -150,10 +138,10 @@ class PublishApiTest {
   @Test
   void twoThousandConcurrentPostsAllSucceed() throws Exception {
     int count = 2000;
-    String publisher = tokens.forTenant("acme", "publisher");
+    String publisher = fixture.tokens.forTenant("acme", "publisher");
     List<Future<?>> posts = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      posts.add(http.postAsync("/api/events", publisher, event("acme", "DASHBOARD_UPDATE",
+      posts.add(fixture.http.postAsync("/api/events", publisher, event("acme", "DASHBOARD_UPDATE",
           new JsonObject().put("n", i))).map(r -> {
             if (r.statusCode() != 202) {
               throw new AssertionError("status " + r.statusCode() + ": " + r.bodyAsString());
@@ -162,7 +150,7 @@ class PublishApiTest {
           }));
     }
     Future.all(posts).await(60, TimeUnit.SECONDS);
-    service.awaitStats(s -> s.getJsonObject("messages").getLong("published") >= count, count + " published");
+    fixture.service.awaitStats(s -> s.getJsonObject("messages").getLong("published") >= count, count + " published");
   }
 
   @Test
@@ -171,8 +159,8 @@ class PublishApiTest {
          TestService isolated = TestService.start(other.url())) {
       other.kill();
       isolated.awaitStats(s -> !s.getJsonObject("redis").getBoolean("publisherConnected"), "publisher down");
-      try (Http client = new Http(clients, isolated.port())) {
-        Http.Reply reply = client.postJson("/api/events", tokens.forTenant("acme", "publisher"),
+      try (Http client = new Http(fixture.clients, isolated.port())) {
+        Http.Reply reply = client.postJson("/api/events", fixture.tokens.forTenant("acme", "publisher"),
             event("acme", "NOTIFICATION", new JsonObject()));
         assertEquals(503, reply.status());
         assertEquals("redis_unavailable", reply.json().getString("error"));

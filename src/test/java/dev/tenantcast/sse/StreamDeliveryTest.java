@@ -1,12 +1,9 @@
 package dev.tenantcast.sse;
 
 import dev.tenantcast.testing.Http;
+import dev.tenantcast.testing.ServiceFixture;
 import dev.tenantcast.testing.SseClient;
 import dev.tenantcast.testing.SseEvent;
-import dev.tenantcast.testing.TestRedis;
-import dev.tenantcast.testing.TestService;
-import dev.tenantcast.testing.Tokens;
-import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,37 +23,27 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class StreamDeliveryTest {
   private static final int HEARTBEAT_SECONDS = 1;
   private static final int MAX_PAYLOAD = 1024;
-  private static TestRedis redis;
-  private static TestService service;
-  private static Vertx clients;
-  private static Tokens tokens;
+  private static ServiceFixture fixture;
 
   @BeforeAll
   static void start() {
-    redis = TestRedis.start();
-    service = TestService.start(redis.url(), new JsonObject()
+    fixture = ServiceFixture.start(new JsonObject()
         .put("http", new JsonObject().put("heartbeatSeconds", HEARTBEAT_SECONDS))
         .put("redis", new JsonObject().put("maxPayloadBytes", MAX_PAYLOAD)));
-    clients = Vertx.vertx();
-    tokens = new Tokens(clients);
   }
 
   @AfterAll
   static void stop() {
-    clients.close();
-    service.close();
-    redis.close();
+    fixture.close();
   }
 
   private static SseClient open(String tenant) {
-    SseClient client = SseClient.open(clients, service.port(), tokens.forTenant(tenant));
-    assertEquals("CONNECTED", client.next().type());
-    return client;
+    return fixture.stream(tenant);
   }
 
   @Test
   void startsWithRetryHintThenConnected() {
-    try (SseClient client = SseClient.open(clients, service.port(), tokens.forTenant("acme"))) {
+    try (SseClient client = SseClient.open(fixture.clients, fixture.service.port(), fixture.tokens.forTenant("acme"))) {
       assertEquals(200, client.status());
       assertTrue(client.header("Content-Type").startsWith("text/event-stream"));
       assertEquals("no-cache", client.header("Cache-Control"));
@@ -68,7 +55,7 @@ class StreamDeliveryTest {
       JsonObject data = first.payload();
       assertEquals("acme", data.getString("tenant"));
       assertNotNull(data.getString("connectionId"));
-      assertEquals(service.stats().getString("instanceId"), data.getString("instanceId"));
+      assertEquals(fixture.service.stats().getString("instanceId"), data.getString("instanceId"));
       assertEquals(HEARTBEAT_SECONDS, data.getInteger("heartbeatSeconds"));
     }
   }
@@ -85,10 +72,10 @@ class StreamDeliveryTest {
       for (int i = 0; i < 5; i++) {
         globex.add(open("globex"));
       }
-      redis.publish("dashboard-update-globex", "{\"for\":\"globex\",\"n\":1}");
-      redis.publish("dashboard-update-acme", "{\"for\":\"acme\",\"n\":1}");
-      redis.publish("notification-acme", "{\"for\":\"acme\",\"n\":2}");
-      redis.publish("notification-globex", "{\"for\":\"globex\",\"n\":2}");
+      fixture.redis.publish("dashboard-update-globex", "{\"for\":\"globex\",\"n\":1}");
+      fixture.redis.publish("dashboard-update-acme", "{\"for\":\"acme\",\"n\":1}");
+      fixture.redis.publish("notification-acme", "{\"for\":\"acme\",\"n\":2}");
+      fixture.redis.publish("notification-globex", "{\"for\":\"globex\",\"n\":2}");
 
       // Each stream's next events must be its own, in order: another tenant's would come in between.
       for (int n = 1; n <= 2; n++) {
@@ -109,7 +96,7 @@ class StreamDeliveryTest {
   void eventsHaveTypeDataTimestampAndId() {
     try (SseClient acme = open("acme")) {
       long before = System.currentTimeMillis();
-      redis.publish("dashboard-update-acme", "{\"cpu\":42}");
+      fixture.redis.publish("dashboard-update-acme", "{\"cpu\":42}");
       SseEvent event = acme.nextContent();
       assertEquals("DASHBOARD_UPDATE", event.type());
       assertEquals(new JsonObject().put("cpu", 42), event.payload());
@@ -121,7 +108,7 @@ class StreamDeliveryTest {
   @Test
   void systemAlertsReachEveryTenant() {
     try (SseClient acme = open("acme"); SseClient globex = open("globex"); SseClient initech = open("initech")) {
-      redis.publish("system-alert", "{\"level\":\"critical\"}");
+      fixture.redis.publish("system-alert", "{\"level\":\"critical\"}");
       for (SseClient client : List.of(acme, globex, initech)) {
         SseEvent alert = client.nextContent();
         assertEquals("SYSTEM_ALERT", alert.type());
@@ -151,8 +138,8 @@ class StreamDeliveryTest {
           .put("b", "lone\rcr: 1\revent: evil")
           .put("c", "nul\u0000and\nlf\n\nretry: 1")
           .encode();
-      redis.publish("dashboard-update-acme", hostile);
-      redis.publish("dashboard-update-acme", "{\"marker\":true}");
+      fixture.redis.publish("dashboard-update-acme", hostile);
+      fixture.redis.publish("dashboard-update-acme", "{\"marker\":true}");
       SseEvent event = acme.nextContent();
       assertEquals(new JsonObject(hostile), event.payload(), "the payload arrives intact");
       assertEquals(Set.of("id", "data"), event.fields().keySet(), "no injected fields");
@@ -163,20 +150,20 @@ class StreamDeliveryTest {
 
   @Test
   void rejectedPayloadsAreCountedAndNotDelivered() {
-    JsonObject before = service.stats().getJsonObject("messages").getJsonObject("rejectedByReason");
+    JsonObject before = fixture.service.stats().getJsonObject("messages").getJsonObject("rejectedByReason");
     try (SseClient acme = open("acme")) {
-      redis.publish("dashboard-update-acme", "not json at all");
-      redis.publish("dashboard-update-acme", "[1,2,3]");
-      redis.publish("dashboard-update-acme", "\"a string\"");
-      redis.publish("dashboard-update-acme", "{\"big\":\"" + "x".repeat(MAX_PAYLOAD) + "\"}");
-      redis.publish("dashboard-update-acme.evil", "{\"bad\":\"tenant\"}");
-      redis.publish("dashboard-update-" + "t".repeat(65), "{\"bad\":\"tenant\"}");
-      redis.publish("dashboard-update-acme", "{\"@tenantcast\":{\"id\":\"a\\r\\nb\"},\"data\":{}}");
-      redis.publish("dashboard-update-acme", "{\"ok\":true}");
+      fixture.redis.publish("dashboard-update-acme", "not json at all");
+      fixture.redis.publish("dashboard-update-acme", "[1,2,3]");
+      fixture.redis.publish("dashboard-update-acme", "\"a string\"");
+      fixture.redis.publish("dashboard-update-acme", "{\"big\":\"" + "x".repeat(MAX_PAYLOAD) + "\"}");
+      fixture.redis.publish("dashboard-update-acme.evil", "{\"bad\":\"tenant\"}");
+      fixture.redis.publish("dashboard-update-" + "t".repeat(65), "{\"bad\":\"tenant\"}");
+      fixture.redis.publish("dashboard-update-acme", "{\"@tenantcast\":{\"id\":\"a\\r\\nb\"},\"data\":{}}");
+      fixture.redis.publish("dashboard-update-acme", "{\"ok\":true}");
 
       SseEvent event = acme.nextContent();
       assertEquals(new JsonObject().put("ok", true), event.payload(), "only the valid message is delivered");
-      JsonObject after = service.awaitStats(s -> rejected(s, "NOT_A_JSON_OBJECT") - before.getLong("NOT_A_JSON_OBJECT") == 3,
+      JsonObject after = fixture.service.awaitStats(s -> rejected(s, "NOT_A_JSON_OBJECT") - before.getLong("NOT_A_JSON_OBJECT") == 3,
           "three non-objects").getJsonObject("messages").getJsonObject("rejectedByReason");
       assertEquals(1, after.getLong("TOO_LARGE") - before.getLong("TOO_LARGE"));
       assertEquals(2, after.getLong("INVALID_TENANT") - before.getLong("INVALID_TENANT"));
@@ -190,19 +177,19 @@ class StreamDeliveryTest {
 
   @Test
   void acceptsTheTokenFromHeaderCookieOrQuery() {
-    String token = tokens.forTenant("acme");
+    String token = fixture.tokens.forTenant("acme");
     List<SseClient> streams = new ArrayList<>();
     try {
-      streams.add(SseClient.open(clients, service.port(), "/api/sse/dashboard",
+      streams.add(SseClient.open(fixture.clients, fixture.service.port(), "/api/sse/dashboard",
           Http.headers("Authorization", "Bearer " + token)));
-      streams.add(SseClient.open(clients, service.port(), "/api/sse/dashboard",
+      streams.add(SseClient.open(fixture.clients, fixture.service.port(), "/api/sse/dashboard",
           Http.headers("Cookie", "other=1; tenantcast_token=" + token)));
-      streams.add(SseClient.open(clients, service.port(), "/api/sse/dashboard?access_token=" + token, null));
+      streams.add(SseClient.open(fixture.clients, fixture.service.port(), "/api/sse/dashboard?access_token=" + token, null));
       for (SseClient stream : streams) {
         assertEquals(200, stream.status());
         assertEquals("CONNECTED", stream.next().type());
       }
-      redis.publish("notification-acme", "{\"to\":\"all three\"}");
+      fixture.redis.publish("notification-acme", "{\"to\":\"all three\"}");
       for (SseClient stream : streams) {
         assertEquals("all three", stream.nextContent().payload().getString("to"));
       }
@@ -213,40 +200,40 @@ class StreamDeliveryTest {
 
   @Test
   void anAdminPicksTheTenantWithQuery() {
-    try (SseClient admin = SseClient.open(clients, service.port(),
-        "/api/sse/dashboard?tenant=globex&access_token=" + tokens.admin(), null)) {
+    try (SseClient admin = SseClient.open(fixture.clients, fixture.service.port(),
+        "/api/sse/dashboard?tenant=globex&access_token=" + fixture.tokens.admin(), null)) {
       SseEvent connected = admin.next();
       assertEquals("globex", connected.payload().getString("tenant"));
-      redis.publish("dashboard-update-globex", "{\"seen\":\"by admin\"}");
+      fixture.redis.publish("dashboard-update-globex", "{\"seen\":\"by admin\"}");
       assertEquals("by admin", admin.nextContent().payload().getString("seen"));
     }
   }
 
   @Test
   void clientDisconnectsReleaseEverything() {
-    service.awaitStats(s -> s.getJsonObject("connections").getInteger("total") == 0, "no streams to begin with");
+    fixture.service.awaitStats(s -> s.getJsonObject("connections").getInteger("total") == 0, "no streams to begin with");
     List<SseClient> streams = new ArrayList<>();
     for (String tenant : List.of("acme", "acme", "globex", "initech", "initech")) {
       streams.add(open(tenant));
     }
-    JsonObject open = service.stats().getJsonObject("connections");
+    JsonObject open = fixture.service.stats().getJsonObject("connections");
     assertEquals(5, open.getInteger("total"));
     assertEquals(new JsonObject().put("acme", 2).put("globex", 1).put("initech", 2), open.getJsonObject("byTenant"));
 
     streams.forEach(SseClient::close);
-    service.awaitStats(s -> s.getJsonObject("connections").getInteger("total") == 0
+    fixture.service.awaitStats(s -> s.getJsonObject("connections").getInteger("total") == 0
         && s.getJsonObject("connections").getJsonObject("byTenant").isEmpty(), "every stream released");
 
     // The tenant's routing was released too: a new stream of the tenant works as the first one did.
     try (SseClient again = open("acme")) {
-      redis.publish("dashboard-update-acme", "{\"after\":\"reconnect\"}");
+      fixture.redis.publish("dashboard-update-acme", "{\"after\":\"reconnect\"}");
       assertEquals("reconnect", again.nextContent().payload().getString("after"));
     }
   }
 
   @Test
   void aStreamEndsWhenItsTokenExpires() throws InterruptedException {
-    try (SseClient acme = SseClient.open(clients, service.port(), tokens.expiringIn("acme", 2))) {
+    try (SseClient acme = SseClient.open(fixture.clients, fixture.service.port(), fixture.tokens.expiringIn("acme", 2))) {
       assertEquals("CONNECTED", acme.next().type());
       SseEvent error = acme.nextContent();
       assertEquals("ERROR", error.type());

@@ -1,5 +1,6 @@
 package dev.tenantcast.testing;
 
+import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClient;
@@ -49,11 +50,15 @@ public final class SseClient implements AutoCloseable {
     }
     try {
       client.response = client.http.request(options)
-          .compose(request -> request.send())
-          .onSuccess(response -> {
-            response.handler(buffer -> client.feed(buffer.toString()));
-            response.endHandler(v -> client.ended.countDown());
-            response.exceptionHandler(e -> client.ended.countDown());
+          .compose(request -> {
+            // Handlers go on before the request is sent: set later, they could miss the first chunk.
+            Future<HttpClientResponse> response = request.response().onSuccess(r -> {
+              r.handler(buffer -> client.feed(buffer.toString()));
+              r.endHandler(v -> client.ended.countDown());
+              r.exceptionHandler(e -> client.ended.countDown());
+            });
+            request.end();
+            return response;
           })
           .await(10, TimeUnit.SECONDS);
     } catch (Exception e) {
