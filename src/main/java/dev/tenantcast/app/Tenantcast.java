@@ -78,8 +78,9 @@ public final class Tenantcast {
         .setLabels(EnumSet.of(Label.HTTP_METHOD, Label.HTTP_CODE, Label.POOL_TYPE, Label.POOL_NAME))
         // the event-bus meters would be labelled by address, and there is one address per tenant
         .addDisabledMetricsCategory(MetricsDomain.EVENT_BUS)
-        // the Redis connections' meters collide (one gauge per client, same name and tags) and say little
-        .addDisabledMetricsCategory(MetricsDomain.NET_CLIENT));
+        // the Redis clients' meters collide (one gauge per client, same name and tags) and say little
+        .addDisabledMetricsCategory(MetricsDomain.NET_CLIENT)
+        .addDisabledMetricsCategory("redis"));
   }
 
   public ServiceContext context() {
