@@ -1,0 +1,639 @@
+package dev.tenantcast.bench;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.JWTOptions;
+import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.jwt.JWTAuth;
+import io.vertx.ext.auth.jwt.JWTAuthOptions;
+import org.HdrHistogram.Histogram;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Coordinator of one benchmark run: one scenario against one server. Starts a fresh redis-server and the server
+ * under test, K load-generator processes ({@link Loadgen}), opens the streams, warms up, measures, drains, collects and
+ * merges the figures, reads the server's memory and CPU from /proc and writes
+ * {@code results/<scenario>-<server>-<UTC timestamp>.json}. Every process it starts is stopped at the end, also on
+ * failure ({@link Children}). Prints {@code RESULT <path>} as its last line.
+ *
+ * <p>Exit codes: 0 done (the result may still show lost deliveries), 1 the run failed (an error result is written
+ * when possible), 2 bad usage, 3 the scenario is not defined for this server (skipped).
+ */
+public final class Bench {
+  private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+      .withZone(ZoneOffset.UTC);
+
+  private final Options o;
+  private final String jwtSecret;
+  private final Path logDir;
+  private final Path resultFile;
+  private final JsonObject result = new JsonObject();
+  private final JsonObject figures = new JsonObject();
+  private final List<String> notes = new ArrayList<>();
+  private Servers.Sut redis;
+  private Servers.Sut sut;
+  private final List<LoadgenProcess> loadgens = new ArrayList<>();
+  private Vertx vertx;
+  private Publisher publisher;
+  private final Instant started = Instant.now();
+
+  private Bench(Options o) {
+    this.o = o;
+    byte[] secret = new byte[32];
+    new SecureRandom().nextBytes(secret);
+    this.jwtSecret = "bench-" + HexFormat.of().formatHex(secret);
+    String base = o.scenario + "-" + o.label() + "-" + STAMP.format(started);
+    this.resultFile = o.resultsDir.resolve(base + ".json");
+    this.logDir = o.resultsDir.resolve("logs").resolve(base);
+  }
+
+  public static void main(String[] args) {
+    if (args.length > 0 && args[0].equals("loadgen")) {
+      try {
+        Loadgen.main(java.util.Arrays.copyOfRange(args, 1, args.length));
+      } catch (Exception e) {
+        e.printStackTrace();
+        System.exit(1);
+      }
+      return;
+    }
+    Options o;
+    try {
+      o = Options.parse(args);
+    } catch (Options.Skip s) {
+      System.err.println("bench: skipped: " + s.getMessage());
+      System.exit(3);
+      return;
+    } catch (IllegalArgumentException e) {
+      System.err.println("bench: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    Bench b = new Bench(o);
+    int code = b.runAndWrite();
+    System.exit(code);
+  }
+
+  private int runAndWrite() {
+    int code = 0;
+    try {
+      Files.createDirectories(logDir);
+      log("scenario " + o.scenario + ", server " + o.label() + "; logs in " + logDir);
+      run();
+      result.put("status", "ok");
+    } catch (Throwable t) {
+      code = 1;
+      String msg = t instanceof BenchException ? t.getMessage() : Loadgen.full(t);
+      System.err.println("bench: FAILED: " + msg);
+      if (!(t instanceof BenchException)) {
+        t.printStackTrace();
+      }
+      result.put("status", "error").put("error", msg);
+    } finally {
+      shutdown();
+    }
+    try {
+      finishResult();
+      Files.createDirectories(resultFile.getParent());
+      Files.writeString(resultFile, result.encodePrettily() + "\n");
+      log("wrote " + resultFile);
+      System.out.println("RESULT " + resultFile);
+    } catch (Exception e) {
+      System.err.println("bench: cannot write " + resultFile + ": " + e);
+      code = 1;
+    }
+    return code;
+  }
+
+  // ---------------------------------------------------------------- the run
+
+  private void run() throws Exception {
+    result.put("scenario", o.scenario).put("server", o.server).put("variant", o.variant).put("label", o.label())
+        .put("date", started.toString()).put("machine", ProcStats.machine())
+        .put("command", o.command != null ? o.command : "java -jar bench/target/tenantcast-bench.jar "
+            + String.join(" ", o.args))
+        .put("args", new JsonArray(new ArrayList<>(o.args)))
+        .put("params", o.toJson())
+        .put("standardShape", o.standardShape())
+        .put("logs", logDir.toString());
+
+    redis = Servers.redis(o, logDir);
+    int redisPort = redis.ports.get(0);
+    log("redis-server on 127.0.0.1:" + redisPort);
+    sut = switch (o.server) {
+      case "tenantcast" -> Servers.tenantcast(o, redisPort, jwtSecret, logDir);
+      case "node" -> Servers.node(o, redisPort, jwtSecret, logDir);
+      case "nchan" -> Servers.nchan(o, redisPort, logDir);
+      default -> throw new IllegalStateException(o.server);
+    };
+    Children.remember(sut.pids());
+    log(sut.name + " ready on port(s) " + sut.ports + " (pids " + sut.pids() + ")");
+
+    vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(2));
+    publisher = o.server.equals("nchan")
+        ? Publisher.http(vertx, o.tenants, o.payloadBytes, sut.ports.get(0), o.httpPublishConnections,
+            o.httpPipelining)
+        : Publisher.redis(vertx, o.tenants, o.payloadBytes, redisPort);
+    publisher.block(publisher.connect(), 15_000, "publisher cannot connect");
+    result.put("publisher", publisher.describe());
+
+    Servers.sleep((long) (o.settleSeconds * 1000));
+    sut.checkAlive();
+    long rssIdle = ProcStats.rssKb(sut.pids());
+    pssIdle = ProcStats.pssKb(sut.pids());
+    figures.put("rss_idle_mb", mb(rssIdle)).put("pss_idle_mb", mb(pssIdle));
+    log("idle RSS " + mb(rssIdle) + " MB");
+
+    startLoadgens();
+
+    if (o.scenario.equals("c")) {
+      capacity(rssIdle);
+    } else {
+      deliveries(rssIdle);
+    }
+    if (o.server.equals("tenantcast")) {
+      result.put("serverStats", tenantcastStats());
+    }
+    sut.checkAlive();
+  }
+
+  private void startLoadgens() throws Exception {
+    int k = o.loadgens > 0 ? o.loadgens : Math.max(1, (o.maxStreams() + o.streamsPerLoadgen - 1) / o.streamsPerLoadgen);
+    List<String> ports = sut.ports.stream().map(String::valueOf).toList();
+    List<String> jvm = new ArrayList<>();
+    jvm.add(Servers.javaBinary());
+    jvm.add("-Xms" + o.loadgenHeap);
+    jvm.add("-Xmx" + o.loadgenHeap);
+    jvm.addAll(o.loadgenJvm);
+    JsonArray commands = new JsonArray();
+    Map<String, String> env = Map.of("BENCH_JWT_SECRET", jwtSecret);
+    String jar = Path.of(Bench.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    for (int i = 0; i < k; i++) {
+      List<String> cmd = new ArrayList<>(jvm);
+      cmd.addAll(List.of("-cp", jar, Loadgen.class.getName(),
+          "--kind", o.server, "--ports", String.join(",", ports), "--tenants", String.valueOf(o.tenants),
+          "--placement", o.placement, "--sources", o.sources, "--event-loops", String.valueOf(o.eventLoops),
+          "--open-concurrency", String.valueOf(o.openConcurrency),
+          "--open-timeout-ms", String.valueOf((long) (o.openTimeoutSeconds * 1000)),
+          "--index", String.valueOf(i), "--of", String.valueOf(k), "--peer-jwt", String.valueOf(o.peerJwt),
+          "--max-seconds", String.valueOf(6 * 3600)));
+      loadgens.add(LoadgenProcess.start(i, cmd, env, logDir.resolve("loadgen-" + i + ".log")));
+      commands.add(Servers.shell(cmd));
+    }
+    result.put("loadgen", new JsonObject().put("processes", k).put("eventLoops", o.eventLoops)
+        .put("jvmFlags", new JsonArray(new ArrayList<>(jvm.subList(1, jvm.size()))))
+        .put("sourceAddresses", o.sources).put("commands", commands)
+        .put("nativeTransport", loadgens.stream().allMatch(l -> l.started.getBoolean("nativeTransport", false)))
+        .put("pids", new JsonArray(loadgens.stream().map(l -> l.process.pid()).toList())));
+    log(k + " load generator(s) started");
+  }
+
+  /** Opens streams [from, to) over all load generators; returns the merged figures of everything opened so far. */
+  private Snapshot open(int from, int to, boolean stopOnFailure) {
+    long t0 = System.nanoTime();
+    JsonObject cmd = new JsonObject().put("cmd", "open").put("from", from).put("to", to)
+        .put("stopOnFailure", stopOnFailure).put("deadlineSeconds", (long) o.openDeadlineSeconds);
+    List<JsonObject> answers = LoadgenProcess.callAll(loadgens, cmd, "opened",
+        (long) ((o.openDeadlineSeconds + o.openTimeoutSeconds + 60) * 1000));
+    Snapshot all = merge(answers);
+    log(String.format("streams [%d, %d): %d established, %d failed, %d not attempted (%.1f s)%s", from, to,
+        all.established, all.failed, all.notAttempted, (System.nanoTime() - t0) / 1e9,
+        all.failureReasons.isEmpty() ? "" : "; failures " + all.failureReasons));
+    return all;
+  }
+
+  private static Snapshot merge(List<JsonObject> answers) {
+    Snapshot all = new Snapshot();
+    for (JsonObject a : answers) {
+      all.add(Snapshot.fromJson(a));
+    }
+    return all;
+  }
+
+  private Snapshot status(long[] published) {
+    JsonObject cmd = new JsonObject().put("cmd", "status");
+    if (published != null) {
+      cmd.put("published", toArray(published));
+    }
+    return merge(LoadgenProcess.callAll(loadgens, cmd, "status", 60_000));
+  }
+
+  private static JsonArray toArray(long[] a) {
+    JsonArray r = new JsonArray();
+    for (long v : a) {
+      r.add(v);
+    }
+    return r;
+  }
+
+  private void putStreamFigures(Snapshot s, int requested) {
+    figures.put("streams_requested", requested)
+        .put("streams_established", s.established)
+        .put("streams_failed", s.failed)
+        .put("streams_not_attempted", s.notAttempted)
+        .put("failure_reasons", new JsonObject(new LinkedHashMap<>(s.failureReasons)))
+        .put("failure_examples", new JsonArray(new ArrayList<>(s.failureExamples)));
+    if (s.ttfe != null && s.ttfe.getTotalCount() > 0) {
+      figures.put("ttfe_p50_ms", ms(s.ttfe.getValueAtPercentile(50)))
+          .put("ttfe_p99_ms", ms(s.ttfe.getValueAtPercentile(99)))
+          .put("ttfe_max_ms", ms(s.ttfe.getMaxValue()));
+    }
+    figures.put("ttfe_meaning", o.server.equals("tenantcast") ? "request to CONNECTED event"
+        : "request to response head");
+  }
+
+  // ---------------------------------------------------------------- scenarios a, b, d, e, i
+
+  private void deliveries(long rssIdle) {
+    Snapshot opened = open(0, o.streams, false);
+    putStreamFigures(opened, o.streams);
+    if (opened.established == 0) {
+      throw new BenchException("no stream could be established: " + opened.failureReasons
+          + " e.g. " + opened.failureExamples);
+    }
+    Servers.sleep((long) (o.settleSeconds * 1000));
+    sut.checkAlive();
+    long rssStreams = ProcStats.rssKb(sut.pids());
+    long pssStreams = ProcStats.pssKb(sut.pids());
+    figures.put("rss_streams_mb", mb(rssStreams))
+        .put("rss_per_stream_kb", round((rssStreams - rssIdle) / (double) opened.established, 2))
+        .put("pss_streams_mb", mb(pssStreams))
+        .put("pss_per_stream_kb", round((pssStreams - pssIdle) / (double) opened.established, 2));
+    log("RSS with " + opened.established + " streams " + mb(rssStreams) + " MB");
+
+    RssSampler sampler = new RssSampler(sut);
+    sampler.start();
+    try {
+      // warm-up
+      publisher.mark();
+      long warm = o.burst() ? Math.max(0, o.warmupMessages) : Math.round(o.rate * o.warmupSeconds);
+      if (warm > 0) {
+        log("warm-up: " + warm + " messages " + (o.burst() ? "as fast as possible" : "at " + o.rate + "/s"));
+        publish(warm, "warm-up");
+        Snapshot w = drain(publisher.published.clone(), "warm-up");
+        result.put("warmup", new JsonObject().put("messages", warm).put("expected", w.expected)
+            .put("received", w.received).put("lost", w.lost).put("publish", publisher.phaseJson()));
+        if (w.lost > 0) {
+          notes.add("warm-up: " + w.lost + " of " + w.expected + " deliveries missing (not counted in the figures)");
+        }
+      }
+
+      // measured phase
+      LoadgenProcess.callAll(loadgens, new JsonObject().put("cmd", "reset"), "reset", 60_000);
+      publisher.mark();
+      List<Long> pids = sut.pids();
+      ProcStats.resetPeak(pids);
+      sampler.resetPeak();
+      double cpu0 = ProcStats.cpuSeconds(pids);
+      double redisCpu0 = ProcStats.cpuSeconds(redis.pids());
+      double lgCpu0 = loadgens.stream().mapToDouble(LoadgenProcess::cpuSeconds).sum();
+      double selfCpu0 = ProcStats.cpuSeconds(ProcessHandle.current().pid());
+      long wall0 = System.nanoTime();
+      long total = o.measuredMessages();
+      log("measured: " + total + " messages " + (o.burst() ? "as fast as possible" : "at " + o.rate + "/s"));
+      publish(total, "measured phase");
+      long[] published = publisher.published.clone();
+      JsonObject publishFigures = publisher.phaseJson();
+      Snapshot d = drain(published, "measured phase");
+      double wall = (System.nanoTime() - wall0) / 1e9;
+      double cpu = ProcStats.cpuSeconds(pids) - cpu0;
+      double redisCpu = ProcStats.cpuSeconds(redis.pids()) - redisCpu0;
+      double lgCpu = loadgens.stream().mapToDouble(LoadgenProcess::cpuSeconds).sum() - lgCpu0;
+      double selfCpu = ProcStats.cpuSeconds(ProcessHandle.current().pid()) - selfCpu0;
+      Snapshot r = merge(LoadgenProcess.callAll(loadgens, new JsonObject().put("cmd", "report")
+          .put("published", toArray(published)), "report", 120_000));
+      long rssEnd = ProcStats.rssKb(sut.pids());
+      long hwm = ProcStats.hwmKb(sut.pids());
+      sampler.stop();
+
+      Histogram h = r.latency;
+      figures.put("messages_published", publisher.succeeded)
+          .put("publish_errors", publisher.errors)
+          .put("deliveries_expected", r.expected)
+          .put("deliveries_received", r.received)
+          .put("deliveries_lost", r.lost)
+          .put("deliveries_extra", r.extra)
+          .put("streams_with_loss", r.streamsWithLoss)
+          .put("out_of_order", r.outOfOrder)
+          .put("duplicates", r.duplicates)
+          .put("wrong_tenant", r.wrongTenant)
+          .put("malformed_events", r.malformed)
+          .put("streams_closed_during_measure", r.closedSinceReset)
+          .put("streams_open_at_end", r.open);
+      if (h != null && h.getTotalCount() > 0) {
+        figures.put("latency_p50_ms", ms(h.getValueAtPercentile(50)))
+            .put("latency_p90_ms", ms(h.getValueAtPercentile(90)))
+            .put("latency_p99_ms", ms(h.getValueAtPercentile(99)))
+            .put("latency_p99_9_ms", ms(h.getValueAtPercentile(99.9)))
+            .put("latency_max_ms", ms(h.getMaxValue()))
+            .put("latency_mean_ms", round(h.getMean() / 1000.0, 3));
+      }
+      double windowSec = r.lastRecvMicros > publisher.firstSendMicros && publisher.firstSendMicros > 0
+          ? (r.lastRecvMicros - publisher.firstSendMicros) / 1e6 : 0;
+      figures.put("deliveries_per_s", windowSec > 0 ? Math.round(r.received / windowSec) : null)
+          .put("delivery_window_s", round(windowSec, 3))
+          .put("deliveries_per_s_meaning", "deliveries received / (last delivery - first send) of the measured phase")
+          .put("rss_end_mb", mb(rssEnd))
+          .put("rss_peak_mb", mb(hwm))
+          .put("rss_peak_meaning", "sum over the server's processes of VmHWM, reset before the measured phase "
+              + "(clear_refs) when permitted")
+          .put("rss_peak_sampled_mb", mb(sampler.peakKb()))
+          .put("server_cpu_s", round(cpu, 3))
+          .put("server_cpu_percent", round(100 * cpu / wall, 1))
+          .put("measured_wall_s", round(wall, 3))
+          .put("redis_cpu_s", round(redisCpu, 3))
+          .put("loadgen_cpu_s", round(lgCpu, 3))
+          .put("coordinator_cpu_s", round(selfCpu, 3));
+      if (r.lag != null && r.lag.getTotalCount() > 0) {
+        figures.put("loadgen_loop_lag_p99_ms", ms(r.lag.getValueAtPercentile(99)))
+            .put("loadgen_loop_lag_max_ms", ms(r.lag.getMaxValue()));
+      }
+      figures.put("publish", publishFigures)
+          .put("close_reasons", new JsonObject(new LinkedHashMap<>(r.closeReasons)))
+          .put("close_examples", new JsonArray(new ArrayList<>(r.closeExamples)))
+          .put("loss_examples", new JsonArray(new ArrayList<>(r.lossExamples)));
+      if (r.lost > 0) {
+        notes.add(r.lost + " deliveries lost on " + r.streamsWithLoss + " stream(s); e.g. " + r.lossExamples);
+      }
+      if (r.outOfOrder > 0 || r.duplicates > 0 || r.wrongTenant > 0 || r.malformed > 0) {
+        notes.add("out-of-order " + r.outOfOrder + ", duplicates " + r.duplicates + ", wrong tenant "
+            + r.wrongTenant + ", malformed " + r.malformed);
+      }
+      log(String.format("measured: %d/%d deliveries (lost %d), p50 %s ms, p99 %s ms, p99.9 %s ms, max %s ms, %s/s",
+          r.received, r.expected, r.lost, figures.getValue("latency_p50_ms"), figures.getValue("latency_p99_ms"),
+          figures.getValue("latency_p99_9_ms"), figures.getValue("latency_max_ms"),
+          figures.getValue("deliveries_per_s")));
+    } finally {
+      sampler.stop();
+    }
+  }
+
+  private void publish(long n, String phase) {
+    long timeout;
+    if (o.burst()) {
+      timeout = (long) (o.drainMaxSeconds * 1000) + 60_000 + n * 50;
+      if (o.server.equals("nchan")) {
+        publisher.burst(n, 1, publisher.window(), timeout);
+      } else {
+        publisher.burst(n, o.burstBatch, o.burstWindow, timeout);
+      }
+    } else {
+      timeout = (long) (n / o.rate * 1000) + 60_000;
+      publisher.paced(n, o.rate, timeout);
+    }
+    if (publisher.errors > 0) {
+      notes.add(phase + ": " + publisher.errors + " publish errors; first: " + publisher.firstError);
+    }
+    if (publisher.noReceivers > 0) {
+      notes.add(phase + ": " + publisher.noReceivers + " of " + publisher.sent + " messages reached no subscriber (PUBLISH answered 0"
+          + " or Nchan 202)");
+    }
+  }
+
+  /** Waits until every open stream has its deliveries, no progress for drain-idle, or drain-max. */
+  private Snapshot drain(long[] published, String what) {
+    long start = System.nanoTime();
+    long maxNanos = (long) (o.drainMaxSeconds * 1e9);
+    long idleNanos = (long) (o.drainIdleSeconds * 1e9);
+    long lastReceived = -1;
+    long lastProgress = System.nanoTime();
+    Snapshot s;
+    while (true) {
+      s = status(published);
+      if (s.lost == 0) {
+        break;
+      }
+      long now = System.nanoTime();
+      if (s.received != lastReceived) {
+        lastReceived = s.received;
+        lastProgress = now;
+      } else if (now - lastProgress > idleNanos) {
+        log(what + ": no progress for " + o.drainIdleSeconds + " s, " + s.lost + " deliveries missing");
+        break;
+      }
+      if (now - start > maxNanos) {
+        log(what + ": drain limit " + o.drainMaxSeconds + " s reached, " + s.lost + " deliveries missing");
+        break;
+      }
+      sut.checkAlive();
+      Servers.sleep(200);
+    }
+    figures.put(switch (what) {
+      case "warm-up" -> "warmup_drain_s";
+      case "check" -> "check_drain_s";
+      default -> "drain_s";
+    }, round((System.nanoTime() - start) / 1e9, 3));
+    return s;
+  }
+
+  // ---------------------------------------------------------------- scenario c
+
+  private void capacity(long rssIdle) {
+    JsonArray steps = new JsonArray();
+    int held = 0;
+    int cleanMax = 0;
+    Snapshot last = null;
+    int prev = 0;
+    while (prev < o.capacityCap) {
+      int target = Math.min(prev + o.capacityStep, o.capacityCap);
+      Snapshot s = open(prev, target, true);
+      prev = target;
+      last = s;
+      Servers.sleep(1000);
+      sut.checkAlive();
+      long rss = ProcStats.rssKb(sut.pids());
+      Snapshot st = status(null);
+      steps.add(new JsonObject().put("target", target).put("established", s.established).put("failed", s.failed)
+          .put("not_attempted", s.notAttempted).put("open", st.open).put("closed", st.closed)
+          .put("rss_mb", mb(rss)));
+      held = (int) st.open;
+      if (s.failed > 0 || st.closed > 0 || s.notAttempted > 0) {
+        log("capacity: failures at step " + target + ": " + s.failureReasons + " closed " + st.closeReasons);
+        break;
+      }
+      cleanMax = held;
+    }
+    if (last == null) {
+      throw new BenchException("--cap must be positive");
+    }
+    putStreamFigures(last, prev);
+    figures.put("capacity_steps", steps);
+    Servers.sleep((long) (o.settleSeconds * 1000));
+    long rssHeld = ProcStats.rssKb(sut.pids());
+    long pssHeld = ProcStats.pssKb(sut.pids());
+
+    // the check message: one message per tenant; every held stream must get its tenant's
+    LoadgenProcess.callAll(loadgens, new JsonObject().put("cmd", "reset"), "reset", 60_000);
+    publisher.mark();
+    publisher.paced(o.tenants, Math.max(100, o.tenants), 60_000);
+    Snapshot check = drain(publisher.published.clone(), "check");
+    Snapshot r = merge(LoadgenProcess.callAll(loadgens, new JsonObject().put("cmd", "report")
+        .put("published", toArray(publisher.published)), "report", 120_000));
+    long verified = r.open - r.streamsWithLoss;
+    figures.put("capacity_streams", verified)
+        .put("capacity_meaning", "streams held open after the last step that received the check message")
+        .put("max_streams_clean_step", cleanMax)
+        .put("streams_held", held)
+        .put("streams_at_first_failure", last.firstFailureEstablished >= 0 ? last.firstFailureEstablished : null)
+        .put("capacity_cap", o.capacityCap)
+        .put("capacity_reached_cap", held >= o.capacityCap)
+        .put("check_deliveries_expected", r.expected)
+        .put("check_deliveries_received", r.received)
+        .put("check_deliveries_lost", r.lost)
+        .put("rss_streams_mb", mb(rssHeld))
+        .put("rss_per_stream_kb", held > 0 ? round((rssHeld - rssIdle) / (double) held, 2) : null)
+        .put("pss_streams_mb", mb(pssHeld))
+        .put("pss_per_stream_kb", held > 0 ? round((pssHeld - pssIdle) / (double) held, 2) : null)
+        .put("rss_peak_mb", mb(ProcStats.hwmKb(sut.pids())))
+        .put("close_reasons", new JsonObject(new LinkedHashMap<>(r.closeReasons)))
+        .put("loss_examples", new JsonArray(new ArrayList<>(r.lossExamples)));
+    if (check.lost > 0) {
+      notes.add("check message: " + check.lost + " deliveries missing");
+    }
+    log("capacity: " + verified + " streams held and verified (clean step max " + cleanMax + "), RSS/stream "
+        + figures.getValue("rss_per_stream_kb") + " kB");
+  }
+
+  // ---------------------------------------------------------------- results and shutdown
+
+  private JsonObject tenantcastStats() {
+    JWTAuth auth = JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(
+        new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(jwtSecret)));
+    String token = auth.generateToken(new JsonObject().put("sub", "bench").put("tenant", "t0")
+        .put("roles", new JsonArray().add("admin")), new JWTOptions().setAlgorithm("HS256").setExpiresInSeconds(600));
+    JsonObject r = new JsonObject();
+    for (int port : sut.ports) {
+      String body = Servers.httpGet(port, "/api/sse/stats", token);
+      try {
+        r.put(String.valueOf(port), body == null ? null : new JsonObject(body));
+      } catch (RuntimeException e) {
+        r.put(String.valueOf(port), body);
+      }
+    }
+    return r;
+  }
+
+  private void finishResult() {
+    if (sut != null) {
+      result.put("serverInfo", sutInfo);
+    }
+    if (redis != null) {
+      result.put("redis", redisInfo);
+    }
+    result.put("figures", figures).put("notes", new JsonArray(new ArrayList<>(notes)))
+        .put("durationSeconds", round((Instant.now().toEpochMilli() - started.toEpochMilli()) / 1000.0, 1));
+  }
+
+  private JsonObject sutInfo;
+  private long pssIdle;
+  private JsonObject redisInfo;
+
+  private void shutdown() {
+    try {
+      if (sut != null) {
+        sutInfo = sut.describe();
+        sutInfo.put("name", sut.name);
+      }
+      if (redis != null) {
+        redisInfo = redis.describe();
+      }
+    } catch (RuntimeException ignored) {
+      // describing is best effort
+    }
+    for (LoadgenProcess l : loadgens) {
+      l.exit();
+    }
+    if (publisher != null) {
+      publisher.close();
+    }
+    if (sut != null) {
+      sut.stop();
+    }
+    if (redis != null) {
+      redis.stop();
+    }
+    Children.stopAll();
+    if (vertx != null) {
+      try {
+        vertx.close().toCompletionStage().toCompletableFuture().get(10, java.util.concurrent.TimeUnit.SECONDS);
+      } catch (Exception ignored) {
+        // exiting anyway
+      }
+    }
+  }
+
+  private static void log(String s) {
+    System.err.println("[" + Instant.now().toString().substring(11, 19) + "] " + s);
+  }
+
+  static double ms(long micros) {
+    return round(micros / 1000.0, 3);
+  }
+
+  static double mb(long kb) {
+    return round(kb / 1024.0, 1);
+  }
+
+  static double round(double v, int digits) {
+    double f = Math.pow(10, digits);
+    return Math.round(v * f) / f;
+  }
+
+  /** Samples the summed VmRSS of the server's processes every 200 ms. */
+  private static final class RssSampler {
+    private final Servers.Sut sut;
+    private final AtomicLong peak = new AtomicLong();
+    private volatile boolean running;
+    private Thread thread;
+
+    RssSampler(Servers.Sut sut) {
+      this.sut = sut;
+    }
+
+    void start() {
+      running = true;
+      thread = new Thread(() -> {
+        while (running) {
+          long v = ProcStats.rssKb(sut.pids());
+          peak.accumulateAndGet(v, Math::max);
+          try {
+            Thread.sleep(200);
+          } catch (InterruptedException e) {
+            return;
+          }
+        }
+      }, "rss-sampler");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    void resetPeak() {
+      peak.set(0);
+    }
+
+    long peakKb() {
+      return peak.get();
+    }
+
+    void stop() {
+      running = false;
+      if (thread != null) {
+        thread.interrupt();
+      }
+    }
+  }
+}

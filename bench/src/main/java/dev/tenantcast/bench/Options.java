@@ -1,0 +1,354 @@
+package dev.tenantcast.bench;
+
+import io.vertx.core.json.JsonObject;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** The options of one coordinator run: the scenario's defaults, then the command line. */
+final class Options {
+  String scenario;
+  String server;
+
+  // load shape
+  int streams;
+  int tenants = 1;
+  long messages = -1;          // measured messages; -1: rate x duration
+  double rate = 100;           // messages per second; 0: as fast as possible (burst)
+  double durationSeconds = 10;
+  double warmupSeconds = 10;
+  long warmupMessages = -1;    // burst warm-up (scenario d)
+  int payloadBytes = 160;
+  String placement = "spread"; // spread | by-tenant
+
+  // servers
+  int instances = 1;           // Tenantcast instances
+  int nchanWorkers = 2;
+  final Map<String, String> serverEnv = new LinkedHashMap<>();
+  boolean peerJwt = true;      // Node checks a JWT too (nchan has no authentication)
+  int maxStreamsPerInstance = 19_800;
+  boolean snapshotJar = true;  // run a temporary copy of target/tenantcast.jar (rebuilds during a run are harmless)
+
+  // capacity (scenario c)
+  int capacityCap = -1;        // -1: 20,000 per Tenantcast instance or nchan worker, 20,000 for node
+  int capacityStep = 2000;
+
+  // load generators
+  int loadgens = 0;            // 0: ceil(streams / streamsPerLoadgen)
+  int streamsPerLoadgen = 15_000;
+  String loadgenHeap = "768m";
+  final List<String> loadgenJvm = new ArrayList<>(List.of("-XX:+UseSerialGC"));
+  int eventLoops = 2;
+  int openConcurrency = 200;
+  double openTimeoutSeconds = 30;
+  double openDeadlineSeconds = 600;
+  String sources = String.join(",", Loadgen.defaultSources());
+
+  // publishing
+  int burstBatch = 500;        // PUBLISHes per pipelined Redis batch
+  int burstWindow = 4;         // batches in flight
+  int httpPublishConnections = 8; // nchan: tenant t publishes over connection t % n (capped at tenants)
+  int httpPipelining = 1;         // nchan: POSTs in flight per connection (>1 pipelines; nginx closes a keep-alive
+                                  // connection after 1000 requests, which fails the pipelined ones behind it)
+
+  // timing
+  double settleSeconds = 3;
+  double drainIdleSeconds = 5;
+  double drainMaxSeconds = 60;
+  double readySeconds = 90;
+
+  // places
+  Path mainDir = Path.of("/work/main");
+  Path benchDir = Path.of("/work/main/bench");
+  Path resultsDir;
+  Path tenantcastJar;
+  Path jvmOptions;
+  Path nodeDir = Path.of("/tmp/tenantcast-bench-peers/node-sse");
+  Path nchanTemplate = Path.of("/work/shared/bench-peers/nchan.conf.template");
+  Path nchanModule = Path.of("/usr/lib/nginx/modules/ngx_nchan_module.so");
+  String redisServer = "/usr/bin/redis-server";
+  String variant;
+  String command;
+
+  final List<String> args = new ArrayList<>();
+
+  boolean burst() {
+    return rate <= 0;
+  }
+
+  long measuredMessages() {
+    return messages >= 0 ? messages : Math.round(rate * durationSeconds);
+  }
+
+  static Options parse(String[] argv) {
+    Options o = new Options();
+    o.args.addAll(List.of(argv));
+    // scenario and server first: they choose the defaults
+    List<String> rest = new ArrayList<>();
+    for (int i = 0; i < argv.length; i++) {
+      String a = argv[i];
+      if (a.equals("--scenario") || a.equals("--server")) {
+        if (i + 1 >= argv.length) {
+          throw new IllegalArgumentException(a + " needs a value");
+        }
+        if (a.equals("--scenario")) {
+          o.scenario = argv[++i];
+        } else {
+          o.server = argv[++i];
+        }
+      } else if (!a.startsWith("--") && o.scenario == null) {
+        o.scenario = a;
+      } else if (!a.startsWith("--") && o.server == null) {
+        o.server = a;
+      } else {
+        rest.add(a);
+      }
+    }
+    if (o.scenario == null || o.server == null) {
+      throw new IllegalArgumentException("usage: Bench <scenario a|b|c|d|e|i> <server tenantcast|node|nchan> [options]");
+    }
+    if (!List.of("tenantcast", "node", "nchan").contains(o.server)) {
+      throw new IllegalArgumentException("unknown server " + o.server + " (tenantcast, node, nchan)");
+    }
+    o.defaults();
+    for (int i = 0; i < rest.size(); i++) {
+      String a = rest.get(i);
+      String v = i + 1 < rest.size() ? rest.get(i + 1) : null;
+      if (!a.startsWith("--")) {
+        throw new IllegalArgumentException("unexpected argument " + a);
+      }
+      String key = a.substring(2);
+      if (key.equals("no-peer-jwt")) {
+        o.peerJwt = false;
+        continue;
+      }
+      if (v == null) {
+        throw new IllegalArgumentException(a + " needs a value");
+      }
+      i++;
+      switch (key) {
+        case "streams" -> o.streams = Integer.parseInt(v);
+        case "tenants" -> o.tenants = Integer.parseInt(v);
+        case "messages" -> o.messages = Long.parseLong(v);
+        case "rate" -> o.rate = v.equals("max") ? 0 : Double.parseDouble(v);
+        case "duration" -> o.durationSeconds = Double.parseDouble(v);
+        case "warmup" -> o.warmupSeconds = Double.parseDouble(v);
+        case "warmup-messages" -> o.warmupMessages = Long.parseLong(v);
+        case "payload-bytes" -> o.payloadBytes = Integer.parseInt(v);
+        case "placement" -> o.placement = v;
+        case "instances" -> o.instances = Integer.parseInt(v);
+        case "nchan-workers" -> o.nchanWorkers = Integer.parseInt(v);
+        case "server-env" -> {
+          int eq = v.indexOf('=');
+          if (eq <= 0) {
+            throw new IllegalArgumentException("--server-env needs KEY=VALUE, got " + v);
+          }
+          o.serverEnv.put(v.substring(0, eq), v.substring(eq + 1));
+        }
+        case "peer-jwt" -> o.peerJwt = Boolean.parseBoolean(v);
+        case "snapshot-jar" -> o.snapshotJar = Boolean.parseBoolean(v);
+        case "max-streams-per-instance" -> o.maxStreamsPerInstance = Integer.parseInt(v);
+        case "cap" -> o.capacityCap = Integer.parseInt(v);
+        case "step" -> o.capacityStep = Integer.parseInt(v);
+        case "loadgens" -> o.loadgens = Integer.parseInt(v);
+        case "streams-per-loadgen" -> o.streamsPerLoadgen = Integer.parseInt(v);
+        case "loadgen-heap" -> o.loadgenHeap = v;
+        case "loadgen-jvm" -> {
+          o.loadgenJvm.clear();
+          for (String f : v.trim().split("\\s+")) {
+            if (!f.isEmpty()) {
+              o.loadgenJvm.add(f);
+            }
+          }
+        }
+        case "event-loops" -> o.eventLoops = Integer.parseInt(v);
+        case "open-concurrency" -> o.openConcurrency = Integer.parseInt(v);
+        case "open-timeout" -> o.openTimeoutSeconds = Double.parseDouble(v);
+        case "open-deadline" -> o.openDeadlineSeconds = Double.parseDouble(v);
+        case "sources" -> o.sources = v;
+        case "burst-batch" -> o.burstBatch = Integer.parseInt(v);
+        case "burst-window" -> o.burstWindow = Integer.parseInt(v);
+        case "http-publish-connections" -> o.httpPublishConnections = Integer.parseInt(v);
+        case "http-pipelining" -> o.httpPipelining = Integer.parseInt(v);
+        case "settle" -> o.settleSeconds = Double.parseDouble(v);
+        case "drain-idle" -> o.drainIdleSeconds = Double.parseDouble(v);
+        case "drain-max" -> o.drainMaxSeconds = Double.parseDouble(v);
+        case "ready-timeout" -> o.readySeconds = Double.parseDouble(v);
+        case "main-dir" -> o.mainDir = Path.of(v);
+        case "bench-dir" -> o.benchDir = Path.of(v);
+        case "results-dir" -> o.resultsDir = Path.of(v);
+        case "tenantcast-jar" -> o.tenantcastJar = Path.of(v);
+        case "jvm-options" -> o.jvmOptions = Path.of(v);
+        case "node-dir" -> o.nodeDir = Path.of(v);
+        case "nchan-template" -> o.nchanTemplate = Path.of(v);
+        case "redis-server" -> o.redisServer = v;
+        case "variant" -> o.variant = v;
+        case "command" -> o.command = v;
+        default -> throw new IllegalArgumentException("unknown option " + a);
+      }
+    }
+    if (o.resultsDir == null) {
+      o.resultsDir = o.benchDir.resolve("results");
+    }
+    if (o.tenantcastJar == null) {
+      o.tenantcastJar = o.mainDir.resolve("target/tenantcast.jar");
+    }
+    if (o.jvmOptions == null) {
+      o.jvmOptions = o.mainDir.resolve("conf/jvm.options");
+    }
+    if (o.capacityCap < 0) {
+      int units = switch (o.server) {
+        case "tenantcast" -> o.instances;
+        case "nchan" -> o.nchanWorkers;
+        default -> 1;
+      };
+      o.capacityCap = 20_000 * units;
+    }
+    if (o.variant == null) {
+      String mode = o.serverEnv.get("TENANTCAST_REDIS_SUBSCRIPTION_MODE");
+      if (mode != null) {
+        o.variant = mode;
+      } else if (o.server.equals("nchan") && o.nchanWorkers != 2) {
+        o.variant = o.nchanWorkers + "workers";
+      }
+    }
+    o.validate();
+    return o;
+  }
+
+  private void defaults() {
+    switch (scenario) {
+      case "a" -> {
+        streams = 1000;
+        tenants = 1;
+        messages = 1000;
+        rate = 100;
+      }
+      case "b" -> {
+        streams = 10_000;
+        tenants = 100;
+        rate = 100;
+        durationSeconds = 20;
+      }
+      case "c" -> {
+        tenants = 100;
+        warmupSeconds = 0;
+        openTimeoutSeconds = 20;
+      }
+      case "d" -> {
+        streams = 2000;
+        tenants = 1;
+        messages = 5000;
+        rate = 0;
+        warmupMessages = 1000;
+        drainMaxSeconds = 300;
+        drainIdleSeconds = 10;
+      }
+      case "e" -> {
+        streams = 45_000;
+        tenants = 100;
+        rate = 100;
+        durationSeconds = 20;
+        if (server.equals("tenantcast")) {
+          instances = 3;
+        } else if (server.equals("nchan")) {
+          nchanWorkers = 4;
+        }
+      }
+      case "i" -> {
+        streams = 3000;
+        tenants = 1000;
+        rate = 100;
+        durationSeconds = 30;
+        instances = 3;
+        placement = "by-tenant";
+      }
+      default -> throw new IllegalArgumentException("unknown scenario " + scenario + " (a, b, c, d, e, i)");
+    }
+  }
+
+  private void validate() {
+    if (scenario.equals("e") && server.equals("node")) {
+      throw new Skip("scenario e (scale-out) is run for tenantcast and nchan (4 workers) only");
+    }
+    if (scenario.equals("i") && !server.equals("tenantcast")) {
+      throw new Skip("scenario i (interest) is defined for tenantcast only");
+    }
+    if (tenants < 1 || (streams < 1 && !scenario.equals("c"))) {
+      throw new IllegalArgumentException("--streams and --tenants must be positive");
+    }
+    if (!placement.equals("spread") && !placement.equals("by-tenant")) {
+      throw new IllegalArgumentException("--placement is spread or by-tenant");
+    }
+    if (streamsPerLoadgen > 18_000) {
+      throw new IllegalArgumentException("--streams-per-loadgen above 18,000 would hit the 20,000 open-files limit");
+    }
+    if (server.equals("tenantcast") && streams > instances * maxStreamsPerInstance && !scenario.equals("c")) {
+      throw new IllegalArgumentException(streams + " streams exceed " + instances + " instance(s) x "
+          + maxStreamsPerInstance + " (TENANTCAST_HTTP_MAX_STREAMS): use --instances");
+    }
+  }
+
+  /** Options that change the load shape: a run that sets one is not the scenario as defined (see summarize). */
+  private static final List<String> SHAPE = List.of("--streams", "--tenants", "--messages", "--rate", "--duration",
+      "--warmup", "--warmup-messages", "--payload-bytes", "--placement", "--instances", "--nchan-workers", "--cap",
+      "--step", "--max-streams-per-instance");
+
+  /** True when no option changed the scenario's load shape (server env, timeouts and tuning may differ). */
+  boolean standardShape() {
+    for (String a : args) {
+      if (SHAPE.contains(a)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** The most streams the run opens. */
+  int maxStreams() {
+    return scenario.equals("c") ? capacityCap : streams;
+  }
+
+  String label() {
+    return server + (variant == null || variant.isEmpty() ? "" : "-" + variant);
+  }
+
+  JsonObject toJson() {
+    JsonObject j = new JsonObject()
+        .put("streams", scenario.equals("c") ? null : streams)
+        .put("tenants", tenants)
+        .put("placement", placement)
+        .put("publish", burst() ? "as fast as possible" : rate + " messages/s")
+        .put("rate", rate)
+        .put("payloadBytes", payloadBytes);
+    if (!scenario.equals("c")) {
+      j.put("messages", measuredMessages());
+      j.put("warmupSeconds", burst() ? null : warmupSeconds);
+      j.put("warmupMessages", burst() ? warmupMessages : Math.round(rate * warmupSeconds));
+    } else {
+      j.put("cap", capacityCap).put("step", capacityStep);
+    }
+    j.put("instances", server.equals("tenantcast") ? instances : null)
+        .put("nchanWorkers", server.equals("nchan") ? nchanWorkers : null)
+        .put("serverEnv", new JsonObject(new LinkedHashMap<>(serverEnv)))
+        .put("peerJwt", server.equals("node") ? peerJwt : null)
+        .put("openConcurrency", openConcurrency)
+        .put("openTimeoutSeconds", openTimeoutSeconds)
+        .put("drainIdleSeconds", drainIdleSeconds)
+        .put("drainMaxSeconds", drainMaxSeconds)
+        .put("burstBatch", burst() ? burstBatch : null)
+        .put("httpPublishConnections", server.equals("nchan") ? Math.min(httpPublishConnections, tenants) : null)
+        .put("httpPipelining", server.equals("nchan") ? httpPipelining : null);
+    return j;
+  }
+
+  /** A scenario that is not defined for this server: bench/run reports it and goes on. */
+  static final class Skip extends RuntimeException {
+    Skip(String message) {
+      super(message);
+    }
+  }
+}

@@ -1,0 +1,153 @@
+package dev.tenantcast.bench;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * Checks the load generator's HTTP and SSE parsing without any server, and measures its cost per event:
+ * {@code java -cp bench/target/tenantcast-bench.jar dev.tenantcast.bench.SelfTest} (or {@code bench/run selftest}).
+ * Prints "N passed, N failed" and exits non-zero on a failure.
+ */
+public final class SelfTest {
+  private static int passed;
+  private static int failed;
+
+  private SelfTest() {
+  }
+
+  public static void main(String[] args) {
+    String tenantcast = "retry: 3000\n"
+        + "data: {\"type\":\"CONNECTED\",\"data\":{\"connectionId\":\"x-1\",\"tenant\":\"t3\"},\"timestamp\":1}\n\n"
+        + "id: 1-x-1\n"
+        + "data: {\"type\":\"DASHBOARD_UPDATE\",\"data\":{\"seq\":1,\"sent\":1000,\"tenant\":\"t3\",\"pad\":\"xx\"},"
+        + "\"timestamp\":2}\n\n"
+        + "data: {\"type\":\"HEARTBEAT\",\"data\":{},\"timestamp\":3}\n\n"
+        + "id: 2-x-1\r\n"
+        + "data: {\"type\":\"DASHBOARD_UPDATE\",\"data\":{\"seq\":2,\"sent\":1000,\"tenant\":\"t3\",\"pad\":\"xx\"},"
+        + "\"timestamp\":4}\r\n\r\n"
+        + ": a comment\r"
+        + "data: {\"type\":\"DASHBOARD_UPDATE\",\"data\":{\"seq\":3,\"sent\":1000,\"tenant\":\"t3\",\"pad\":\"xx\"},"
+        + "\"timestamp\":5}\r\r"
+        + "data: {\"type\":\"NOTIFICATION\",\"data\":{\"seq\":9,\"sent\":1000,\"tenant\":\"t3\"},\"timestamp\":6}\n\n"
+        + "data:{\"type\":\"DASHBOARD_UPDATE\",\"data\":{\"seq\":2,\"sent\":1000,\"tenant\":\"t4\"},\"timestamp\":7}\n\n";
+    // 3 deliveries in order, then one out of order (seq 2, and from the wrong tenant), a NOTIFICATION ignored
+    for (int split = 1; split <= 7; split++) {
+      Result r = run(Loadgen.Kind.TENANTCAST, chunked(tenantcast, 37), split);
+      check("tenantcast split " + split + ": connected", r.connected == 1);
+      check("tenantcast split " + split + ": deliveries", r.worker.received == 4);
+      check("tenantcast split " + split + ": out of order", r.worker.outOfOrder == 1);
+      check("tenantcast split " + split + ": wrong tenant", r.worker.wrongTenant == 1);
+      check("tenantcast split " + split + ": other events", r.worker.otherEvents == 2);
+      check("tenantcast split " + split + ": malformed", r.worker.malformed == 0);
+    }
+    String peer = ": connected\n\n"
+        + "data: {\"seq\":1,\"sent\":1000,\"tenant\":\"t3\",\"pad\":\"x\"}\n\n"
+        + "id: 5\ndata: {\"seq\":2,\"sent\":1000,\"tenant\":\"t3\",\"pad\":\"x\"}\n\n"
+        + ": heartbeat\n\n"
+        + "data: {\"seq\":3,\"sent\":1000,\"tenant\":\"t3\",\"pad\":\"x\"}\r\n\r\n";
+    for (int split = 1; split <= 5; split++) {
+      Result r = run(Loadgen.Kind.NODE, chunked(peer, 11), split);
+      check("peer split " + split + ": deliveries", r.worker.received == 3);
+      check("peer split " + split + ": in order", r.worker.outOfOrder == 0 && r.worker.duplicates == 0);
+      check("peer split " + split + ": established at head", r.established == 1);
+      Result raw = run(Loadgen.Kind.NCHAN, ("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n\r\n" + peer)
+          .getBytes(StandardCharsets.UTF_8), split);
+      check("raw body split " + split + ": deliveries", raw.worker.received == 3);
+    }
+    String errBody = "{\"error\":\"too_many_streams\",\"message\":\"this instance is full.\"}";
+    Result err = run(Loadgen.Kind.TENANTCAST, ("HTTP/1.1 503 Service Unavailable\r\nContent-Length: "
+        + errBody.length() + "\r\n\r\n" + errBody).getBytes(StandardCharsets.UTF_8), 5);
+    check("503 body read", err.ended && err.stream.errorBody().contains("too_many_streams"));
+    check("503 error code", Loadgen.errorCode(err.stream.errorBody()).equals(" too_many_streams"));
+    check("normalize", Loadgen.normalize("connect: Connection refused: /127.0.0.2:45678").equals(
+        "connect: Connection refused: #"));
+
+    // cost per event, the Tenantcast format, 30 events per read
+    StringBuilder b = new StringBuilder();
+    for (int i = 1; i <= 30; i++) {
+      b.append("id: 1764000000000-bench0-").append(i).append("\n")
+          .append("data: {\"type\":\"DASHBOARD_UPDATE\",\"data\":{\"seq\":").append(i)
+          .append(",\"sent\":1764000000000000,\"tenant\":\"t3\",\"pad\":\"")
+          .append("x".repeat(96)).append("\"},\"timestamp\":1764000000000}\n\n");
+    }
+    byte[] chunk = b.toString().getBytes(StandardCharsets.UTF_8);
+    byte[] framed = chunked(b.toString(), chunk.length);
+    Loadgen.Settings s = new Loadgen.Settings();
+    LoadgenWorker w = new LoadgenWorker(s);
+    StreamState st = new StreamState(0, 3, 1, "127.0.0.2");
+    byte[] head = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".getBytes(StandardCharsets.US_ASCII);
+    st.feed(head, 0, head.length, 0, w);
+    long events = 0;
+    long t0 = System.nanoTime();
+    for (int round = 0; round < 200_000 && System.nanoTime() - t0 < 3_000_000_000L; round++) {
+      st.feed(framed, 0, framed.length, 1764000000001000L, w);
+      events += 30;
+    }
+    double nsPerEvent = (System.nanoTime() - t0) / (double) events;
+    check("benchmark parse", w.received == events);
+    System.out.printf("parse cost: %.0f ns per event (%d events, %d bytes each)%n", nsPerEvent, events,
+        chunk.length / 30);
+    System.out.println(passed + " passed, " + failed + " failed");
+    System.exit(failed == 0 ? 0 : 1);
+  }
+
+  private record Result(LoadgenWorker worker, StreamState stream, int connected, int established, boolean ended) {
+  }
+
+  /** Feeds {@code bytes} in pieces of {@code split} bytes to a fresh stream and reports what it saw. */
+  private static Result run(Loadgen.Kind kind, byte[] bytes, int split) {
+    Loadgen.Settings s = new Loadgen.Settings();
+    s.kind = kind;
+    int[] counts = new int[3];
+    LoadgenWorker w = new LoadgenWorker(s) {
+      @Override
+      void connected(StreamState st) {
+        counts[0]++;
+      }
+
+      @Override
+      void headReceived(StreamState st) {
+        if (st.status == 200 && kind != Loadgen.Kind.TENANTCAST) {
+          counts[1]++;
+        }
+      }
+
+      @Override
+      void bodyEnded(StreamState st, String reason) {
+        counts[2]++;
+      }
+    };
+    StreamState st = new StreamState(0, 3, 1, "127.0.0.2");
+    for (int i = 0; i < bytes.length; i += split) {
+      st.feed(bytes, i, Math.min(split, bytes.length - i), 2000, w);
+    }
+    return new Result(w, st, counts[0], counts[1], counts[2] > 0);
+  }
+
+  /** A chunked HTTP 200 response carrying {@code body} in chunks of {@code size} bytes. */
+  private static byte[] chunked(String body, int size) {
+    byte[] b = body.getBytes(StandardCharsets.UTF_8);
+    StringBuilder out = new StringBuilder();
+    java.io.ByteArrayOutputStream o = new java.io.ByteArrayOutputStream();
+    if (size != b.length) {
+      o.writeBytes("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+          .getBytes(StandardCharsets.US_ASCII));
+    }
+    for (int i = 0; i < b.length; i += size) {
+      int n = Math.min(size, b.length - i);
+      o.writeBytes((Integer.toHexString(n) + (i == 0 ? ";ext=1" : "") + "\r\n").getBytes(StandardCharsets.US_ASCII));
+      o.write(b, i, n);
+      o.writeBytes("\r\n".getBytes(StandardCharsets.US_ASCII));
+    }
+    out.setLength(0);
+    return o.toByteArray();
+  }
+
+  private static void check(String name, boolean ok) {
+    if (ok) {
+      passed++;
+    } else {
+      failed++;
+      System.out.println("FAILED: " + name);
+    }
+  }
+}
