@@ -22,7 +22,7 @@ import io.vertx.ext.web.RoutingContext;
 /**
  * {@code GET /api/sse/dashboard}: authenticates, picks the tenant (the token's; an admin's {@code ?tenant=}), admits
  * the stream within the connection limits and hands it to this instance's {@link TenantFanout}, which also owns the
- * heartbeat and token-expiry timers (one each per verticle instance, not per stream).
+ * heartbeats and the token-expiry sweep (driven by one timer per verticle instance, not one per stream).
  */
 public final class SseEndpoint implements Handler<RoutingContext> {
   private final TokenVerifier verifier;
@@ -38,14 +38,12 @@ public final class SseEndpoint implements Handler<RoutingContext> {
     this.stats = service.stats();
     this.config = config;
     this.instanceId = service.instanceId();
-    this.fanout = new TenantFanout(vertx, stats, service.metrics());
+    this.fanout = new TenantFanout(vertx, stats, service.metrics(), config.heartbeatSeconds());
   }
 
-  /** Starts routing broadcasts and the periodic heartbeat and expiry sweep of this instance's streams. */
+  /** Starts routing broadcasts, and the one timer of this instance's streams (heartbeats, token expiry). */
   public Future<Void> start(Vertx vertx) {
-    vertx.setPeriodic(config.heartbeatSeconds() * 1000L,
-        t -> fanout.heartbeat(System.currentTimeMillis(), config.heartbeatSeconds()));
-    vertx.setPeriodic(1000, t -> fanout.closeExpired(System.currentTimeMillis()));
+    vertx.setPeriodic(1000, t -> fanout.tick(System.currentTimeMillis()));
     return fanout.start();
   }
 

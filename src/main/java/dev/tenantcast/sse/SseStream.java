@@ -23,6 +23,7 @@ final class SseStream {
   private Buffer pending;
   /** Whether {@code pending} is a frame shared with other streams, which must be copied before appending. */
   private boolean pendingShared;
+  private int heartbeatSlot;
 
   SseStream(String id, TenantId tenant, long expiresAtMillis, HttpServerRequest request) {
     this.id = id;
@@ -41,6 +42,14 @@ final class SseStream {
 
   long expiresAtMillis() {
     return expiresAtMillis;
+  }
+
+  int heartbeatSlot() {
+    return heartbeatSlot;
+  }
+
+  void heartbeatSlot(int slot) {
+    heartbeatSlot = slot;
   }
 
   /** Writes the first frame; frames for this stream before it are skipped, so the first frame is always first. */

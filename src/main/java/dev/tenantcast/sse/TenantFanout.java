@@ -48,6 +48,14 @@ final class TenantFanout {
   private final Set<SseStream> all = new LinkedHashSet<>();
   private final TreeSet<SseStream> byExpiry = new TreeSet<>(
       Comparator.comparingLong(SseStream::expiresAtMillis).thenComparing(SseStream::id));
+  /**
+   * The streams by heartbeat slot: each second one slot's streams get their heartbeat, so that 10,000 streams cost a
+   * few hundred writes a second rather than a burst of 10,000 writes that would hold up deliveries behind it.
+   */
+  private final List<Set<SseStream>> heartbeatSlots = new ArrayList<>();
+  private final int heartbeatSeconds;
+  private long ticks;
+  private int nextSlot;
   /** Streams with queued frames, flushed once at the end of the current event-loop pass. */
   private final List<SseStream> dirty = new ArrayList<>();
   private final Handler<Void> flushTask = v -> flush();
@@ -55,11 +63,15 @@ final class TenantFanout {
   private MessageConsumer<Envelope> broadcast;
 
   /** Create on the event loop of the HTTP verticle instance that will own it. */
-  TenantFanout(Vertx vertx, ServiceStats stats, ServiceMetrics metrics) {
+  TenantFanout(Vertx vertx, ServiceStats stats, ServiceMetrics metrics, int heartbeatSeconds) {
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.stats = stats;
     this.metrics = metrics;
+    this.heartbeatSeconds = heartbeatSeconds;
+    for (int i = 0; i < heartbeatSeconds; i++) {
+      heartbeatSlots.add(new LinkedHashSet<>());
+    }
   }
 
   Future<Void> start() {
@@ -86,6 +98,9 @@ final class TenantFanout {
     group.streams.add(stream);
     all.add(stream);
     byExpiry.add(stream);
+    stream.heartbeatSlot(nextSlot);
+    heartbeatSlots.get(nextSlot).add(stream);
+    nextSlot = (nextSlot + 1) % heartbeatSeconds;
     group.ready.onComplete(ar -> {
       if (all.contains(stream)) {
         stream.start(firstFrame);
@@ -99,6 +114,7 @@ final class TenantFanout {
       return;
     }
     byExpiry.remove(stream);
+    heartbeatSlots.get(stream.heartbeatSlot()).remove(stream);
     TenantGroup group = groups.get(stream.tenant());
     group.streams.remove(stream);
     if (group.streams.isEmpty()) {
@@ -113,14 +129,18 @@ final class TenantFanout {
     return new JsonObject().put("tenant", tenant.value()).put("interested", interested);
   }
 
-  /** The heartbeat of every stream here: a real event, because comments fire nothing in the browser. */
-  void heartbeat(long now, int intervalSeconds) {
-    deliver(all, Envelope.ofServer(MessageType.HEARTBEAT, new JsonObject().put("intervalSeconds", intervalSeconds),
-        now));
+  /**
+   * Called once a second: the heartbeat of one slot's streams (so each stream gets one every heartbeatSeconds), a real
+   * event because comments fire nothing in the browser; and the end of streams whose token expired.
+   */
+  void tick(long now) {
+    deliver(heartbeatSlots.get((int) (ticks++ % heartbeatSeconds)), Envelope.ofServer(MessageType.HEARTBEAT,
+        new JsonObject().put("intervalSeconds", heartbeatSeconds), now));
+    closeExpired(now);
   }
 
   /** Ends the streams whose token has expired, telling them why first, so clients reconnect with a fresh token. */
-  void closeExpired(long now) {
+  private void closeExpired(long now) {
     while (!byExpiry.isEmpty() && byExpiry.first().expiresAtMillis() <= now) {
       SseStream stream = byExpiry.pollFirst();
       stream.enqueue(FrameEncoder.frame(Envelope.ofServer(MessageType.ERROR, new JsonObject()
