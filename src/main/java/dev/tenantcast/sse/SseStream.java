@@ -4,11 +4,14 @@ import dev.tenantcast.bus.TenantId;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * One open event stream. Lives on the event loop of the HTTP verticle instance that accepted it; it is not an
  * event-bus consumer itself: its instance's {@link TenantFanout} queues frames on it and flushes them.
- * <p>Frames are collected and written as one buffer per flush, because every write made outside a network read is
- * flushed at once: one system call per frame and stream is what limits a burst.
+ * <p>Frames are collected during an event-loop pass and flushed once, because every write made outside a network read
+ * is otherwise flushed at once: one system call per frame and stream is what limits a burst.
  */
 final class SseStream {
   /** A batch this large is written at once instead of waiting for the end of the event-loop pass. */
@@ -18,11 +21,12 @@ final class SseStream {
   private final TenantId tenant;
   private final long expiresAtMillis;
   private final HttpServerRequest request;
+  private final ChunkWriter writer;
   private boolean open = true;
   private boolean started;
-  private Buffer pending;
-  /** Whether {@code pending} is a frame shared with other streams, which must be copied before appending. */
-  private boolean pendingShared;
+  /** The frames queued since the last flush, shared with the other streams (not copied). */
+  private final List<WireFrame> pending = new ArrayList<>(1);
+  private int pendingBytes;
   private int heartbeatSlot;
 
   SseStream(String id, TenantId tenant, long expiresAtMillis, HttpServerRequest request) {
@@ -30,6 +34,7 @@ final class SseStream {
     this.tenant = tenant;
     this.expiresAtMillis = expiresAtMillis;
     this.request = request;
+    this.writer = ChunkWriter.of(request);
   }
 
   String id() {
@@ -63,7 +68,7 @@ final class SseStream {
   }
 
   boolean hasPending() {
-    return pending != null;
+    return !pending.isEmpty();
   }
 
   /**
@@ -71,35 +76,28 @@ final class SseStream {
    * limit is already queued in the connection, nothing is queued and false is returned, so that the caller drops the
    * client before it grows the heap.
    */
-  boolean enqueue(Buffer frame) {
+  boolean enqueue(WireFrame frame) {
     if (!open) {
       return true;
     }
     if (request.response().writeQueueFull()) {
       return false;
     }
-    if (pending == null) {
-      pending = frame;
-      pendingShared = true;
-      return true;
-    }
-    if (pendingShared) {
-      pending = Buffer.buffer(Math.max(256, 4 * frame.length())).appendBuffer(pending);
-      pendingShared = false;
-    }
-    pending.appendBuffer(frame);
-    if (pending.length() >= MAX_BATCH_BYTES) {
+    pending.add(frame);
+    pendingBytes += frame.bytes().length();
+    if (pendingBytes >= MAX_BATCH_BYTES) {
       flush();
     }
     return true;
   }
 
-  /** Writes what is queued as one buffer. */
+  /** Writes what is queued with one flush, so a burst costs one system call per stream rather than one per frame. */
   void flush() {
-    if (pending != null && open) {
-      request.response().write(pending);
+    if (open && !pending.isEmpty()) {
+      writer.write(pending);
     }
-    pending = null;
+    pending.clear();
+    pendingBytes = 0;
   }
 
   /** Ends the stream politely, after the frames already queued. */
@@ -113,7 +111,7 @@ final class SseStream {
 
   /** Drops the connection at once, discarding what is queued: for clients that stopped reading. */
   void abort() {
-    pending = null;
+    pending.clear();
     if (open) {
       open = false;
       request.response().reset();

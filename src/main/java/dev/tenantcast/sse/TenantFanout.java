@@ -143,8 +143,8 @@ final class TenantFanout {
   private void closeExpired(long now) {
     while (!byExpiry.isEmpty() && byExpiry.first().expiresAtMillis() <= now) {
       SseStream stream = byExpiry.pollFirst();
-      stream.enqueue(FrameEncoder.frame(Envelope.ofServer(MessageType.ERROR, new JsonObject()
-          .put("code", "TOKEN_EXPIRED").put("message", "the token has expired; reconnect with a fresh one"), now)));
+      stream.enqueue(new WireFrame(FrameEncoder.frame(Envelope.ofServer(MessageType.ERROR, new JsonObject()
+          .put("code", "TOKEN_EXPIRED").put("message", "the token has expired; reconnect with a fresh one"), now))));
       stream.end();
       remove(stream);
     }
@@ -166,7 +166,7 @@ final class TenantFanout {
     if (streams.isEmpty()) {
       return;
     }
-    Buffer frame = FrameEncoder.frame(envelope);
+    WireFrame frame = new WireFrame(FrameEncoder.frame(envelope));
     List<SseStream> tooSlow = null;
     int queued = 0;
     for (SseStream stream : streams) {
