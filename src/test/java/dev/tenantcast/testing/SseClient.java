@@ -122,13 +122,6 @@ public final class SseClient implements AutoCloseable {
     return ended.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  /** Events already received and not yet taken. */
-  public List<SseEvent> drain() {
-    List<SseEvent> list = new ArrayList<>();
-    events.drainTo(list);
-    return list;
-  }
-
   @Override
   public void close() {
     http.close();
