@@ -48,6 +48,11 @@ public final class Tenantcast {
   }
 
   public static Future<Tenantcast> start(Vertx vertx, TenantcastConfig config, List<VerticleDescriptor> verticles) {
+    if (vertx.isNativeTransportEnabled()) {
+      LOG.info("Network transport: native epoll");
+    } else {
+      LOG.info("Network transport: NIO ({})", String.valueOf(vertx.unavailableNativeTransportCause()));
+    }
     try {
       vertx.eventBus().registerDefaultCodec(Envelope.class, new EnvelopeCodec());
     } catch (IllegalStateException alreadyRegistered) {
@@ -67,10 +72,11 @@ public final class Tenantcast {
 
   /**
    * The Vert.x options a service instance needs: Micrometer metrics in a registry named after the instance (so that
-   * several instances in one JVM keep theirs apart), without labels that grow with clients or tenants.
+   * several instances in one JVM keep theirs apart), without labels that grow with clients or tenants; and Netty's
+   * native epoll transport where it loads (Linux), which costs less CPU per socket write than NIO.
    */
   public static VertxOptions vertxOptions(TenantcastConfig config) {
-    return new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
+    return new VertxOptions().setPreferNativeTransport(true).setMetricsOptions(new MicrometerMetricsOptions()
         .setEnabled(true)
         .setRegistryName(config.instanceId())
         .setJvmMetricsEnabled(true)
