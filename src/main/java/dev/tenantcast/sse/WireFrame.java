@@ -4,12 +4,13 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
 
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 
 /**
  * One encoded event, shared by every stream it is written to: its SSE bytes, and the same bytes framed as one HTTP/1.1
  * chunk, made once on first use, so that writing it to a thousand streams costs a thousand buffer views and no
- * encoding at all.
+ * encoding or copying at all.
  */
 final class WireFrame {
   private static final byte[] CRLF = {'\r', '\n'};
@@ -33,9 +34,15 @@ final class WireFrame {
     return chunk.duplicate();
   }
 
-  /** {@code <size in hex>\r\n<bytes>\r\n}: what an HTTP/1.1 chunked body is made of. */
+  /**
+   * {@code <size in hex>\r\n<bytes>\r\n}: what an HTTP/1.1 chunked body is made of, in one direct buffer, so that the
+   * transport hands its address to the kernel as it is: a heap or composite buffer would be copied into a freshly
+   * allocated direct one for every stream. The JDK's direct buffer is freed by the GC once no view of it is left.
+   */
   private static ByteBuf chunkOf(Buffer bytes) {
     byte[] size = (Integer.toHexString(bytes.length()) + "\r\n").getBytes(StandardCharsets.US_ASCII);
-    return Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(size, bytes.getBytes(), CRLF));
+    ByteBuffer chunk = ByteBuffer.allocateDirect(size.length + bytes.length() + CRLF.length);
+    chunk.put(size).put(bytes.getBytes()).put(CRLF).flip();
+    return Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(chunk));
   }
 }
