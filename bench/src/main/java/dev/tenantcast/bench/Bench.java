@@ -10,6 +10,7 @@ import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
 import org.HdrHistogram.Histogram;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -178,12 +179,14 @@ public final class Bench {
     jvm.add(Servers.javaBinary());
     jvm.add("-Xms" + o.loadgenHeap);
     jvm.add("-Xmx" + o.loadgenHeap);
+    jvm.add("-Xmn" + o.loadgenYoung);
     jvm.addAll(o.loadgenJvm);
     JsonArray commands = new JsonArray();
     Map<String, String> env = Map.of("BENCH_JWT_SECRET", jwtSecret);
     String jar = Path.of(Bench.class.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
     for (int i = 0; i < k; i++) {
       List<String> cmd = new ArrayList<>(jvm);
+      cmd.add("-Xlog:gc:file=" + logDir.resolve("loadgen-" + i + "-gc.log"));
       cmd.addAll(List.of("-cp", jar, Loadgen.class.getName(),
           "--kind", o.server, "--ports", String.join(",", ports), "--tenants", String.valueOf(o.tenants),
           "--placement", o.placement, "--sources", o.sources, "--event-loops", String.valueOf(o.eventLoops),
@@ -299,9 +302,12 @@ public final class Bench {
       ProcStats.resetPeak(pids);
       sampler.resetPeak();
       double cpu0 = ProcStats.cpuSeconds(pids);
+      double kernelCpu0 = ProcStats.kernelCpuSeconds(pids);
+      Map<String, double[]> threads0 = ProcStats.cpuByThread(pids);
       double redisCpu0 = ProcStats.cpuSeconds(redis.pids());
       double lgCpu0 = loadgens.stream().mapToDouble(LoadgenProcess::cpuSeconds).sum();
       double selfCpu0 = ProcStats.cpuSeconds(ProcessHandle.current().pid());
+      List<Path> recordings = o.jfr ? jfr(pids, "start") : List.of();
       long wall0 = System.nanoTime();
       long total = o.measuredMessages();
       log("measured: " + total + " messages " + (o.burst() ? "as fast as possible" : "at " + o.rate + "/s"));
@@ -311,6 +317,12 @@ public final class Bench {
       Snapshot d = drain(published, "measured phase");
       double wall = (System.nanoTime() - wall0) / 1e9;
       double cpu = ProcStats.cpuSeconds(pids) - cpu0;
+      double kernelCpu = ProcStats.kernelCpuSeconds(pids) - kernelCpu0;
+      JsonObject byThread = cpuByThread(threads0, ProcStats.cpuByThread(pids));
+      if (o.jfr) {
+        jfr(pids, "stop");
+        figures.put("jfr_recordings", new JsonArray(recordings.stream().map(Path::toString).toList()));
+      }
       double redisCpu = ProcStats.cpuSeconds(redis.pids()) - redisCpu0;
       double lgCpu = loadgens.stream().mapToDouble(LoadgenProcess::cpuSeconds).sum() - lgCpu0;
       double selfCpu = ProcStats.cpuSeconds(ProcessHandle.current().pid()) - selfCpu0;
@@ -354,6 +366,9 @@ public final class Bench {
           .put("rss_peak_sampled_mb", mb(sampler.peakKb()))
           .put("server_cpu_s", round(cpu, 3))
           .put("server_cpu_percent", round(100 * cpu / wall, 1))
+          .put("server_kernel_cpu_s", round(kernelCpu, 3))
+          .put("server_cpu_by_thread", byThread)
+          .put("server_cpu_us_per_delivery", r.received > 0 ? round(cpu * 1e6 / r.received, 3) : null)
           .put("measured_wall_s", round(wall, 3))
           .put("redis_cpu_s", round(redisCpu, 3))
           .put("loadgen_cpu_s", round(lgCpu, 3))
@@ -586,6 +601,44 @@ public final class Bench {
 
   static double mb(long kb) {
     return round(kb / 1024.0, 1);
+  }
+
+  /** {thread group: {user_s, kernel_s}} used between two readings, largest first, groups under 10 ms left out. */
+  private static JsonObject cpuByThread(Map<String, double[]> before, Map<String, double[]> after) {
+    JsonObject out = new JsonObject();
+    after.entrySet().stream()
+        .map(e -> {
+          double[] b = before.getOrDefault(e.getKey(), new double[2]);
+          return Map.entry(e.getKey(), new double[] {e.getValue()[0] - b[0], e.getValue()[1] - b[1]});
+        })
+        .filter(e -> e.getValue()[0] + e.getValue()[1] >= 0.01)
+        .sorted((x, y) -> Double.compare(y.getValue()[0] + y.getValue()[1], x.getValue()[0] + x.getValue()[1]))
+        .forEach(e -> out.put(e.getKey(), new JsonObject().put("user_s", round(e.getValue()[0], 3))
+            .put("kernel_s", round(e.getValue()[1], 3))));
+    return out;
+  }
+
+  /** Starts or stops a JFR recording named "measured" in each server JVM (jcmd of the JDK running the bench). */
+  private List<Path> jfr(List<Long> pids, String action) {
+    Path jcmd = Path.of(Servers.javaBinary()).resolveSibling("jcmd");
+    List<Path> files = new ArrayList<>();
+    for (long pid : pids) {
+      Path file = logDir.resolve("measured-" + pid + ".jfr");
+      List<String> cmd = new ArrayList<>(List.of(jcmd.toString(), Long.toString(pid)));
+      cmd.addAll("start".equals(action)
+          ? List.of("JFR.start", "name=measured", "settings=profile", "filename=" + file)
+          : List.of("JFR.stop", "name=measured"));
+      try {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readNBytes(8192), java.nio.charset.StandardCharsets.UTF_8);
+        p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS);
+        log("jfr " + action + " in " + pid + ": " + out.trim().replace('\n', ' '));
+      } catch (IOException | InterruptedException e) {
+        throw new BenchException("jcmd " + pid + " " + action + " failed: " + e);
+      }
+      files.add(file);
+    }
+    return files;
   }
 
   static double round(double v, int digits) {

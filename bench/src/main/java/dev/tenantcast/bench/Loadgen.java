@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
  * <- {"cmd":"open","from":a,"to":b,"stopOnFailure":false,"deadlineSeconds":300}
  *    opens the streams g in [a,b) with g % of == index; answers {"event":"opened", figures}
  * <- {"cmd":"status","published":[n per tenant]}   answers {"event":"status", figures without histograms}
- * <- {"cmd":"reset"}                               zeroes the delivery figures; answers {"event":"reset"}
+ * <- {"cmd":"reset"}                               zeroes the delivery figures, collects garbage; answers {"event":"reset"}
  * <- {"cmd":"report","published":[...]}            answers {"event":"report", figures with histograms}
  * <- {"cmd":"exit"}                                exits; so does the end of stdin and --max-seconds
  * </pre>
@@ -139,6 +139,9 @@ public final class Loadgen {
           case "open" -> open(cmd);
           case "status" -> send(snapshot(published(cmd), false).toJson().put("event", "status"));
           case "reset" -> {
+            // Collect now, before the measured phase: with the young generation sized by the coordinator
+            // (-Xmn), the phase then runs without a pause of the load generator's own inside the figures.
+            System.gc();
             onWorkers(w -> {
               w.reset();
               return null;

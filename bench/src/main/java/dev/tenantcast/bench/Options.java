@@ -31,6 +31,7 @@ final class Options {
   boolean peerJwt = true;      // Node checks a JWT too (nchan has no authentication)
   int maxStreamsPerInstance = 19_800;
   boolean snapshotJar = true;  // run a temporary copy of target/tenantcast.jar (rebuilds during a run are harmless)
+  boolean jfr = false;         // tenantcast: record JFR (settings=profile) over the measured phase only
 
   // capacity (scenario c)
   int capacityCap = -1;        // -1: 20,000 per Tenantcast instance or nchan worker, 20,000 for node
@@ -39,8 +40,9 @@ final class Options {
   // load generators
   int loadgens = 0;            // 0: ceil(streams / streamsPerLoadgen)
   int streamsPerLoadgen = 15_000;
-  String loadgenHeap = "768m";
-  final List<String> loadgenJvm = new ArrayList<>(List.of("-XX:+UseSerialGC"));
+  String loadgenHeap = "1536m";
+  String loadgenYoung = "1g";  // eden large enough that a measured phase (after the GC at reset) needs no collection
+  final List<String> loadgenJvm = new ArrayList<>(List.of("-XX:+UseSerialGC", "-XX:+AlwaysPreTouch"));
   int eventLoops = 2;
   int openConcurrency = 200;
   double openTimeoutSeconds = 30;
@@ -150,12 +152,14 @@ final class Options {
         }
         case "peer-jwt" -> o.peerJwt = Boolean.parseBoolean(v);
         case "snapshot-jar" -> o.snapshotJar = Boolean.parseBoolean(v);
+        case "jfr" -> o.jfr = Boolean.parseBoolean(v);
         case "max-streams-per-instance" -> o.maxStreamsPerInstance = Integer.parseInt(v);
         case "cap" -> o.capacityCap = Integer.parseInt(v);
         case "step" -> o.capacityStep = Integer.parseInt(v);
         case "loadgens" -> o.loadgens = Integer.parseInt(v);
         case "streams-per-loadgen" -> o.streamsPerLoadgen = Integer.parseInt(v);
         case "loadgen-heap" -> o.loadgenHeap = v;
+        case "loadgen-young" -> o.loadgenYoung = v;
         case "loadgen-jvm" -> {
           o.loadgenJvm.clear();
           for (String f : v.trim().split("\\s+")) {

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 
 /** Reads memory and CPU figures of processes from /proc, and facts about the machine. */
 final class ProcStats {
@@ -74,19 +75,54 @@ final class ProcStats {
 
   /** utime + stime of the process (all its threads) in seconds; 0 when gone. */
   static double cpuSeconds(long pid) {
-    try {
-      String stat = readProc("/proc/" + pid + "/stat");
-      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      // after "pid (comm) ": state=0 ... utime=11 stime=12 (fields 14 and 15 of proc(5))
-      long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
-      return ticks / (double) clockTicks();
-    } catch (IOException | RuntimeException e) {
-      return 0;
-    }
+    return statTicks(pid, true, true) / (double) clockTicks();
   }
 
   static double cpuSeconds(Collection<Long> pids) {
     return pids.stream().mapToDouble(ProcStats::cpuSeconds).sum();
+  }
+
+  /** stime only: the part spent in the kernel (socket writes and reads, epoll, page faults). */
+  static double kernelCpuSeconds(Collection<Long> pids) {
+    return pids.stream().mapToDouble(p -> statTicks(p, false, true) / (double) clockTicks()).sum();
+  }
+
+  /**
+   * CPU seconds {user, kernel} per thread group of the processes: threads are grouped by name without digits
+   * ("vert.x-eventloo", "C2 CompilerThre", "VM Thread", ...), so GC, JIT and event loops show separately.
+   */
+  static Map<String, double[]> cpuByThread(Collection<Long> pids) {
+    Map<String, double[]> out = new java.util.TreeMap<>();
+    for (long pid : pids) {
+      try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
+        for (Path task : tasks.toList()) {
+          try {
+            String stat = readProc(task.resolve("stat").toString());
+            String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+", "#");
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            double[] t = out.computeIfAbsent(name, k -> new double[2]);
+            t[0] += Long.parseLong(f[11]) / (double) clockTicks();
+            t[1] += Long.parseLong(f[12]) / (double) clockTicks();
+          } catch (IOException | RuntimeException e) {
+            // thread gone
+          }
+        }
+      } catch (IOException | RuntimeException e) {
+        // process gone
+      }
+    }
+    return out;
+  }
+
+  private static long statTicks(long pid, boolean user, boolean kernel) {
+    try {
+      String stat = readProc("/proc/" + pid + "/stat");
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      // after "pid (comm) ": state=0 ... utime=11 stime=12 (fields 14 and 15 of proc(5))
+      return (user ? Long.parseLong(f[11]) : 0) + (kernel ? Long.parseLong(f[12]) : 0);
+    } catch (IOException | RuntimeException e) {
+      return 0;
+    }
   }
 
   /** Resets VmHWM to the current RSS (writes 5 to /proc/PID/clear_refs); best effort. */
