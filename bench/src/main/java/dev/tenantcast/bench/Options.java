@@ -249,7 +249,7 @@ final class Options {
         rate = 0;
         warmupMessages = 1000;
         drainMaxSeconds = 300;
-        drainIdleSeconds = 10;
+        drainIdleSeconds = 60; // Node pauses for more than 10 s in this burst and then catches up
       }
       case "e" -> {
         streams = 45_000;
