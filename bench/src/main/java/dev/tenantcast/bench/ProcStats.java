@@ -75,7 +75,8 @@ final class ProcStats {
 
   /** utime + stime of the process (all its threads) in seconds; 0 when gone. */
   static double cpuSeconds(long pid) {
-    return statTicks(pid, true, true) / (double) clockTicks();
+    long[] t = userKernelTicks("/proc/" + pid + "/stat");
+    return (t[0] + t[1]) / (double) clockTicks();
   }
 
   static double cpuSeconds(Collection<Long> pids) {
@@ -84,28 +85,23 @@ final class ProcStats {
 
   /** stime only: the part spent in the kernel (socket writes and reads, epoll, page faults). */
   static double kernelCpuSeconds(Collection<Long> pids) {
-    return pids.stream().mapToDouble(p -> statTicks(p, false, true) / (double) clockTicks()).sum();
+    return pids.stream().mapToDouble(p -> userKernelTicks("/proc/" + p + "/stat")[1] / (double) clockTicks()).sum();
   }
 
   /**
    * CPU seconds {user, kernel} per thread group of the processes: threads are grouped by name without digits
-   * ("vert.x-eventloo", "C2 CompilerThre", "VM Thread", ...), so GC, JIT and event loops show separately.
+   * ("vert.x-eventloo", "C# CompilerThre", "VM Thread", ...), so GC, JIT and event loops show separately.
    */
   static Map<String, double[]> cpuByThread(Collection<Long> pids) {
     Map<String, double[]> out = new java.util.TreeMap<>();
     for (long pid : pids) {
       try (var tasks = Files.list(Path.of("/proc/" + pid + "/task"))) {
         for (Path task : tasks.toList()) {
-          try {
-            String stat = readProc(task.resolve("stat").toString());
-            String name = stat.substring(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replaceAll("[0-9]+", "#");
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            double[] t = out.computeIfAbsent(name, k -> new double[2]);
-            t[0] += Long.parseLong(f[11]) / (double) clockTicks();
-            t[1] += Long.parseLong(f[12]) / (double) clockTicks();
-          } catch (IOException | RuntimeException e) {
-            // thread gone
-          }
+          String name = threadName(task.resolve("comm"));
+          long[] t = userKernelTicks(task.resolve("stat").toString());
+          double[] sum = out.computeIfAbsent(name, k -> new double[2]);
+          sum[0] += t[0] / (double) clockTicks();
+          sum[1] += t[1] / (double) clockTicks();
         }
       } catch (IOException | RuntimeException e) {
         // process gone
@@ -114,14 +110,23 @@ final class ProcStats {
     return out;
   }
 
-  private static long statTicks(long pid, boolean user, boolean kernel) {
+  private static String threadName(Path comm) {
     try {
-      String stat = readProc("/proc/" + pid + "/stat");
+      return readProc(comm.toString()).trim().replaceAll("[0-9]+", "#");
+    } catch (IOException e) {
+      return "?";
+    }
+  }
+
+  /** {utime, stime} in clock ticks from a /proc stat file; {0, 0} when the process or thread is gone. */
+  private static long[] userKernelTicks(String statFile) {
+    try {
+      String stat = readProc(statFile);
       String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
       // after "pid (comm) ": state=0 ... utime=11 stime=12 (fields 14 and 15 of proc(5))
-      return (user ? Long.parseLong(f[11]) : 0) + (kernel ? Long.parseLong(f[12]) : 0);
+      return new long[] {Long.parseLong(f[11]), Long.parseLong(f[12])};
     } catch (IOException | RuntimeException e) {
-      return 0;
+      return new long[2];
     }
   }
 
