@@ -6,6 +6,7 @@ import dev.tenantcast.config.ConfigException;
 import dev.tenantcast.config.RedisConfig;
 import dev.tenantcast.config.TenantcastConfig;
 import dev.tenantcast.redis.LocalRedisServer;
+import dev.tenantcast.service.ServiceContext;
 import io.vertx.core.Deployable;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -59,7 +60,7 @@ public final class Tenantcast {
       // a second service instance in the same Vert.x: the codec is the same
     }
     MeterRegistry registry = BackendRegistries.getNow(config.instanceId());
-    ServiceContext context = ServiceContext.create(config.instanceId(),
+    ServiceContext context = ServiceContext.create(config.instanceId(), config.http(),
         registry != null ? registry : new SimpleMeterRegistry());
     return vertx.executeBlocking(() -> chooseRedis(config.redis()))
         .compose(embedded -> {

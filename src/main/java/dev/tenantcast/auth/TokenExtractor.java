@@ -6,30 +6,38 @@ import io.vertx.core.http.HttpServerRequest;
 
 /**
  * Finds the token of a request: {@code Authorization: Bearer}, else the cookie {@code tenantcast_token}, else the
- * query parameter {@code access_token} (a browser's EventSource cannot send headers).
+ * query parameter {@code access_token} (a browser's EventSource cannot send headers). Where it came from matters: a
+ * browser sends the cookie by itself, even on a request another site made it send (see the publish API's checks).
  */
 public final class TokenExtractor {
   public static final String COOKIE = "tenantcast_token";
   public static final String QUERY_PARAMETER = "access_token";
   private static final String BEARER = "bearer ";
 
+  /** Where a token came from. */
+  public enum Source { HEADER, COOKIE, QUERY }
+
+  /** A token and its source. */
+  public record Credential(String token, Source source) {
+  }
+
   private TokenExtractor() {
   }
 
-  /** The token, or null when the request carries none. */
-  public static String from(HttpServerRequest request) {
+  /** The request's credential, or null when it carries none. */
+  public static Credential from(HttpServerRequest request) {
     String header = request.getHeader(HttpHeaders.AUTHORIZATION);
     if (header != null && header.regionMatches(true, 0, BEARER, 0, BEARER.length())) {
-      return nonBlank(header.substring(BEARER.length()).trim());
+      return credential(header.substring(BEARER.length()).trim(), Source.HEADER);
     }
     Cookie cookie = request.getCookie(COOKIE);
     if (cookie != null) {
-      return nonBlank(cookie.getValue());
+      return credential(cookie.getValue(), Source.COOKIE);
     }
-    return nonBlank(request.getParam(QUERY_PARAMETER));
+    return credential(request.getParam(QUERY_PARAMETER), Source.QUERY);
   }
 
-  private static String nonBlank(String value) {
-    return value == null || value.isBlank() ? null : value;
+  private static Credential credential(String value, Source source) {
+    return value == null || value.isBlank() ? null : new Credential(value, source);
   }
 }

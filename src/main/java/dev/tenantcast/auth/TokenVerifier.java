@@ -9,6 +9,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.auth.JWTOptions;
 import io.vertx.ext.auth.PubSecKeyOptions;
+import io.vertx.ext.auth.User;
 import io.vertx.ext.auth.authentication.TokenCredentials;
 import io.vertx.ext.auth.jwt.JWTAuth;
 import io.vertx.ext.auth.jwt.JWTAuthOptions;
@@ -24,21 +25,27 @@ import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.function.LongSupplier;
 
 /**
  * Verifies tokens: signature (HS256 secret, or RS256/ES256 public key from a PEM or JWKS file; only the configured
- * keys' algorithms are accepted, so {@code alg: none} and algorithm confusion fail), {@code exp} present and not
- * passed, {@code iss}/{@code aud} when configured, and a valid tenant claim when there is one.
+ * keys' algorithms are accepted, so {@code alg: none} and algorithm confusion fail), {@code exp} a number, not passed
+ * and not further away than {@code jwt.maxLifetimeSeconds}, {@code nbf}/{@code iat} numbers when present,
+ * {@code iss}/{@code aud} when configured, and a valid tenant claim when there is one.
  */
 public final class TokenVerifier {
   private static final int MAX_TOKEN_LENGTH = 8192;
 
   private final JWTAuth jwt;
   private final String tenantClaim;
+  private final long maxLifetimeMillis;
+  private final LongSupplier clock;
 
-  private TokenVerifier(JWTAuth jwt, String tenantClaim) {
+  private TokenVerifier(JWTAuth jwt, String tenantClaim, long maxLifetimeMillis, LongSupplier clock) {
     this.jwt = jwt;
     this.tenantClaim = tenantClaim;
+    this.maxLifetimeMillis = maxLifetimeMillis;
+    this.clock = clock;
   }
 
   public static TokenVerifier create(Vertx vertx, JwtConfig config) {
@@ -55,7 +62,8 @@ public final class TokenVerifier {
     } else {
       options.addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(config.secret()));
     }
-    return new TokenVerifier(JWTAuth.create(vertx, options), config.tenantClaim());
+    return new TokenVerifier(JWTAuth.create(vertx, options), config.tenantClaim(),
+        config.maxLifetimeSeconds() * 1000L, System::currentTimeMillis);
   }
 
   public Future<Principal> verify(String token) {
@@ -66,10 +74,17 @@ public final class TokenVerifier {
     if (token.length() > MAX_TOKEN_LENGTH || token.chars().filter(c -> c == '.').count() != 2) {
       return Future.failedFuture(new InvalidTokenException("the token is not a JWT"));
     }
-    return jwt.authenticate(new TokenCredentials(token))
+    Future<User> user;
+    try {
+      user = jwt.authenticate(new TokenCredentials(token));
+    } catch (RuntimeException e) {
+      // JWTAuth throws, rather than fails, on some claim types it did not expect (exp as a string)
+      user = Future.failedFuture(e);
+    }
+    return user
         .recover(e -> Future.failedFuture(new InvalidTokenException("the token is invalid or expired")))
-        .compose(user -> {
-          JsonObject claims = user.attributes().getJsonObject("accessToken");
+        .compose(verified -> {
+          JsonObject claims = verified.attributes().getJsonObject("accessToken");
           return claims == null ? Future.failedFuture(new InvalidTokenException("the token has no claims"))
               : principal(claims);
         });
@@ -78,7 +93,22 @@ public final class TokenVerifier {
   private Future<Principal> principal(JsonObject claims) {
     // JWTAuth accepts tokens without exp; streams must end when their token does, so exp is required.
     if (!(claims.getValue("exp") instanceof Number exp)) {
-      return Future.failedFuture(new InvalidTokenException("the token has no exp claim"));
+      return Future.failedFuture(new InvalidTokenException("the token has no numeric exp claim"));
+    }
+    for (String time : new String[] {"nbf", "iat"}) {
+      if (claims.containsKey(time) && !(claims.getValue(time) instanceof Number)) {
+        return Future.failedFuture(new InvalidTokenException("the token's " + time + " claim is not a number"));
+      }
+    }
+    long expiresAt = (long) (exp.doubleValue() * 1000);
+    long now = clock.getAsLong();
+    // The leeway lets a stream outlive its exp by a clock skew, but a token already past it opens nothing.
+    if (expiresAt <= now) {
+      return Future.failedFuture(new InvalidTokenException("the token has expired"));
+    }
+    if (expiresAt - now > maxLifetimeMillis) {
+      return Future.failedFuture(new InvalidTokenException("the token's exp is more than "
+          + maxLifetimeMillis / 1000 + " s away (jwt.maxLifetimeSeconds)"));
     }
     TenantId tenant = null;
     Object claim = claims.getValue(tenantClaim);
@@ -97,8 +127,8 @@ public final class TokenVerifier {
         }
       });
     }
-    return Future.succeededFuture(new Principal(claims.getString("sub"), tenant, roles,
-        (long) (exp.doubleValue() * 1000)));
+    Object subject = claims.getValue("sub");
+    return Future.succeededFuture(new Principal(subject instanceof String s ? s : null, tenant, roles, expiresAt));
   }
 
   private static void addPublicKeys(JWTAuthOptions options, Path file) {

@@ -1,16 +1,11 @@
 package dev.tenantcast.bus;
 
 /**
- * The event-bus address scheme. Inbound events are published local-only, so on a clustered bus every node delivers
- * the messages of its own Redis subscriber exactly once.
- * <ul>
- *   <li>{@code tenantcast.tenant.<tenant>}: every event of one tenant ({@link Envelope}, type inside);</li>
- *   <li>{@code tenantcast.broadcast}: events for every stream (system alerts, server notices);</li>
- *   <li>{@code tenantcast.publish}: requests to publish an event to Redis (JSON
- *       {@code {"tenant","type","data"}}); the reply is {@code {"id": "..."}}.</li>
- *   <li>{@code tenantcast.interest}: an HTTP verticle instance gained its first stream of a tenant, or lost its last
- *       ({@code {"tenant": "...", "interested": true|false}}); the reply comes once the tenant's messages flow.</li>
- * </ul>
+ * The event-bus addresses of the broker contract. A broker serves {@link #PUBLISH} ({@link PublishRequest} →
+ * {@link Published} or a {@link PublishFailure}) and {@link #INTEREST} ({@link Interest}), and delivers
+ * {@link Envelope}s local-only to {@link #tenant} and {@link #BROADCAST}, so that on a clustered bus every node
+ * delivers the events of its own broker connection exactly once. {@link BrokerEndpoint} and {@link BrokerClient} are
+ * the two ends; nothing else needs these names.
  */
 public final class Addresses {
   public static final String TENANT_PREFIX = "tenantcast.tenant.";

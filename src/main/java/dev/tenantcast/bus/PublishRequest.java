@@ -3,8 +3,9 @@ package dev.tenantcast.bus;
 import io.vertx.core.json.JsonObject;
 
 /**
- * A request to publish one event to Redis, as sent to {@link Addresses#PUBLISH} by other verticles and by
- * {@code POST /api/events}: {@code {"tenant": "...", "type": "...", "data": {...}}} (no tenant for SYSTEM_ALERT).
+ * What a broker receives at {@link Addresses#PUBLISH} (from other verticles and {@code POST /api/events}): one event to
+ * publish so that every instance delivers it, as {@code {"tenant": "...", "type": "...", "data": {...}}} (no tenant
+ * for SYSTEM_ALERT). The broker answers {@link Published}, or fails with a {@link PublishFailure}.
  */
 public record PublishRequest(TenantId tenant, MessageType type, JsonObject data) {
 
@@ -25,6 +26,7 @@ public record PublishRequest(TenantId tenant, MessageType type, JsonObject data)
     if (!(json.getValue("data") instanceof JsonObject data)) {
       throw new IllegalArgumentException("data must be a JSON object");
     }
+    EventJson.check(data, 2);
     Object tenant = json.getValue("tenant");
     if (!type.perTenant()) {
       if (tenant != null) {
@@ -33,7 +35,7 @@ public record PublishRequest(TenantId tenant, MessageType type, JsonObject data)
       return new PublishRequest(null, type, data);
     }
     if (!(tenant instanceof String s) || !TenantId.isValid(s)) {
-      throw new IllegalArgumentException("tenant must be 1-64 characters of A-Z a-z 0-9 _ -");
+      throw new IllegalArgumentException(TenantId.RULE);
     }
     return new PublishRequest(new TenantId(s), type, data);
   }

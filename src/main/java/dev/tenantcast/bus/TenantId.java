@@ -5,6 +5,8 @@ import java.util.regex.Pattern;
 
 /** A tenant id: 1–64 characters of [A-Za-z0-9_-]. Anything else, from a channel name or a token, is rejected. */
 public record TenantId(String value) {
+  /** The rule, as every refusal of an invalid tenant id states it. */
+  public static final String RULE = "a tenant id is 1-64 characters of A-Z a-z 0-9 _ -";
   private static final Pattern VALID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
   public TenantId {

@@ -1,7 +1,10 @@
 package dev.tenantcast.config;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 
 /** Typed, validating access to one section of the configuration; every failure names the full key. */
@@ -63,6 +66,33 @@ final class ConfigReader {
       throw new ConfigException(key(name), "must be between " + min + " and " + max + ", got " + number);
     }
     return (int) number;
+  }
+
+  boolean bool(String name) {
+    Object value = json.getValue(name);
+    if (value instanceof Boolean b) {
+      return b;
+    }
+    if ("true".equals(value) || "false".equals(value)) {
+      return Boolean.parseBoolean((String) value);
+    }
+    throw new ConfigException(key(name), "must be true or false, got " + value);
+  }
+
+  /** A list of strings that each match {@code pattern} (described as {@code what} in the error). */
+  List<String> stringList(String name, String what, String pattern) {
+    Object value = json.getValue(name);
+    if (!(value instanceof JsonArray array)) {
+      throw new ConfigException(key(name), "must be a list (JSON array) of strings, got " + value);
+    }
+    List<String> list = new ArrayList<>();
+    for (Object element : array) {
+      if (!(element instanceof String s) || !s.matches(pattern)) {
+        throw new ConfigException(key(name), "must hold only " + what + ", got " + element);
+      }
+      list.add(s);
+    }
+    return list;
   }
 
   ConfigReader section(String name) {

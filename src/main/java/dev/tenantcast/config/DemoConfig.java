@@ -17,10 +17,6 @@ public record DemoConfig(boolean enabled, List<String> tenants, int tokenTtlSeco
   public static DemoConfig from(JsonObject json) {
     ConfigReader r = new ConfigReader(json, "demo");
     r.allowOnly(Set.of("enabled", "tenants", "tokenTtlSeconds"));
-    Object enabled = json.getValue("enabled");
-    if (!(enabled instanceof Boolean) && !"true".equals(enabled) && !"false".equals(enabled)) {
-      throw new ConfigException(r.key("enabled"), "must be true or false, got " + enabled);
-    }
     List<String> tenants = new ArrayList<>();
     Object list = json.getValue("tenants");
     if (!(list instanceof JsonArray array) || array.isEmpty() || array.size() > 20) {
@@ -32,7 +28,7 @@ public record DemoConfig(boolean enabled, List<String> tenants, int tokenTtlSeco
       }
       tenants.add(s);
     }
-    return new DemoConfig(Boolean.parseBoolean(enabled.toString()), tenants,
+    return new DemoConfig(r.bool("enabled"), tenants,
         r.integer("tokenTtlSeconds", 60, 86_400));
   }
 }

@@ -9,14 +9,15 @@ import java.util.Set;
  * wins when both are set.
  */
 public record JwtConfig(String secret, String publicKey, String issuer, String audience, String tenantClaim,
-                        int leewaySeconds) {
+                        int leewaySeconds, int maxLifetimeSeconds) {
 
   /** The development secret shipped in conf/config.json; the service warns when it is in use. */
   public static final String DEVELOPMENT_SECRET = "tenantcast-development-secret-do-not-use-in-production";
 
   public static JwtConfig from(JsonObject json) {
     ConfigReader r = new ConfigReader(json, "jwt");
-    r.allowOnly(Set.of("secret", "publicKey", "issuer", "audience", "tenantClaim", "leewaySeconds"));
+    r.allowOnly(Set.of("secret", "publicKey", "issuer", "audience", "tenantClaim", "leewaySeconds",
+        "maxLifetimeSeconds"));
     String secret = r.optionalString("secret");
     String publicKey = r.optionalString("publicKey");
     if (publicKey == null && secret == null) {
@@ -30,7 +31,7 @@ public record JwtConfig(String secret, String publicKey, String issuer, String a
     }
     String claim = r.string("tenantClaim");
     return new JwtConfig(secret, publicKey, r.optionalString("issuer"), r.optionalString("audience"), claim,
-        r.integer("leewaySeconds", 0, 300));
+        r.integer("leewaySeconds", 0, 300), r.integer("maxLifetimeSeconds", 60, 31_536_000));
   }
 
   public boolean usesDevelopmentSecret() {

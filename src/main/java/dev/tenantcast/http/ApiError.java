@@ -1,10 +1,9 @@
 package dev.tenantcast.http;
 
 import dev.tenantcast.auth.InvalidTokenException;
-import dev.tenantcast.redis.RedisPublisherVerticle;
-import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.eventbus.ReplyFailure;
+import dev.tenantcast.bus.PublishException;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
@@ -33,23 +32,33 @@ public record ApiError(int status, String code, String message, Integer retryAft
     return new ApiError(404, "not_found", "no such endpoint", null);
   }
 
+  public static ApiError timeout(String message) {
+    return new ApiError(408, "request_timeout", message, null);
+  }
+
   public static ApiError tooLarge(String message) {
     return new ApiError(413, "payload_too_large", message, null);
   }
 
-  public static ApiError tooMany(String message) {
-    return new ApiError(429, "too_many_streams", message, 5);
+  public static ApiError unsupportedMediaType(String message) {
+    return new ApiError(415, "unsupported_media_type", message, null);
   }
 
-  public static ApiError unavailable(String code, String message) {
-    return new ApiError(503, code, message, 2);
+  /** Over a per-client limit: retry after the given seconds. */
+  public static ApiError tooMany(String code, String message, long retryAfterSeconds) {
+    return new ApiError(429, code, message, (int) Math.max(1, retryAfterSeconds));
+  }
+
+  /** Over an instance-wide limit, or a dependency down: retry after the given seconds. */
+  public static ApiError unavailable(String code, String message, long retryAfterSeconds) {
+    return new ApiError(503, code, message, (int) Math.max(1, retryAfterSeconds));
   }
 
   public ApiException asException() {
     return new ApiException(this);
   }
 
-  /** A failure as an answer: our own errors as they are, event-bus replies by their code, anything else as 500. */
+  /** A failure as an answer: our own errors as they are, broker failures by their kind, anything else as 500. */
   public static ApiError of(Throwable failure) {
     if (failure instanceof ApiException e) {
       return e.error();
@@ -57,16 +66,14 @@ public record ApiError(int status, String code, String message, Integer retryAft
     if (failure instanceof InvalidTokenException e) {
       return unauthorized(e.getMessage());
     }
-    if (failure instanceof ReplyException e) {
-      if (e.failureType() == ReplyFailure.RECIPIENT_FAILURE) {
-        return switch (e.failureCode()) {
-          case RedisPublisherVerticle.INVALID -> badRequest(e.getMessage());
-          case RedisPublisherVerticle.TOO_LARGE -> tooLarge(e.getMessage());
-          default -> unavailable("redis_unavailable", e.getMessage());
-        };
-      }
-      return unavailable("publisher_unavailable", "the Redis publisher did not answer ("
-          + e.failureType().name().toLowerCase() + ")");
+    if (failure instanceof PublishException e) {
+      return switch (e.failure()) {
+        case INVALID -> badRequest(e.getMessage());
+        case TOO_LARGE -> tooLarge(e.getMessage());
+        case BUSY -> unavailable("publisher_busy", e.getMessage(), 1);
+        case UNAVAILABLE -> unavailable("redis_unavailable", e.getMessage(), 2);
+        case NO_ANSWER -> unavailable("publisher_unavailable", "the publisher did not answer in time", 2);
+      };
     }
     LOG.error("Unexpected failure", failure);
     return new ApiError(500, "internal_error", "unexpected server error", null);
@@ -76,15 +83,27 @@ public record ApiError(int status, String code, String message, Integer retryAft
     return new JsonObject().put("error", code).put("message", message);
   }
 
-  public void send(HttpServerResponse response) {
+  /**
+   * Answers the request. A request whose body was not read (refused before it) gets its connection closed after the
+   * answer: reading on would cost time for nothing, and the next request could only start after the unread body.
+   */
+  public void send(HttpServerRequest request) {
+    HttpServerResponse response = request.response();
     if (response.headWritten()) {
       response.reset();
       return;
     }
-    response.setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json");
     if (retryAfterSeconds != null) {
       response.putHeader(HttpHeaders.RETRY_AFTER, retryAfterSeconds.toString());
     }
-    response.end(toJson().encode());
+    boolean unread = !request.isEnded();
+    if (unread) {
+      response.putHeader(HttpHeaders.CONNECTION, "close");
+    }
+    Json.send(response, status, toJson()).onComplete(written -> {
+      if (unread) {
+        request.connection().close();
+      }
+    });
   }
 }

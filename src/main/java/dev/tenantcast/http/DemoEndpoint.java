@@ -2,11 +2,12 @@ package dev.tenantcast.http;
 
 import dev.tenantcast.auth.Principal;
 import dev.tenantcast.auth.TokenSigner;
+import dev.tenantcast.bus.EventJson;
 import dev.tenantcast.bus.TenantId;
 import dev.tenantcast.config.DemoConfig;
 import dev.tenantcast.config.JwtConfig;
 import io.vertx.core.Vertx;
-import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -47,13 +48,13 @@ final class DemoEndpoint {
     }
     JsonObject body;
     try {
-      body = ctx.body().asJsonObject();
-    } catch (RuntimeException e) {
-      body = null;
+      body = EventJson.parseObject(ctx.body().buffer() == null ? Buffer.buffer() : ctx.body().buffer());
+    } catch (EventJson.InvalidJsonException e) {
+      throw ApiError.badRequest("the body must be a JSON object: " + e.getMessage()).asException();
     }
-    String tenant = body == null ? null : body.getValue("tenant") instanceof String s ? s : null;
+    String tenant = body.getValue("tenant") instanceof String s ? s : null;
     if (!TenantId.isValid(tenant)) {
-      throw ApiError.badRequest("tenant must be 1-64 characters of A-Z a-z 0-9 _ -").asException();
+      throw ApiError.badRequest(TenantId.RULE).asException();
     }
     Set<String> roles = new LinkedHashSet<>();
     JsonArray asked = body.getValue("roles") instanceof JsonArray array ? array : new JsonArray();
@@ -72,7 +73,6 @@ final class DemoEndpoint {
   }
 
   private static void ok(RoutingContext ctx, JsonObject body) {
-    ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").putHeader(HttpHeaders.CACHE_CONTROL,
-        "no-store").end(body.encode());
+    Json.send(ctx.response(), 200, body);
   }
 }

@@ -1,23 +1,23 @@
 package dev.tenantcast.http;
 
-import dev.tenantcast.app.ServiceContext;
-import dev.tenantcast.auth.Principal;
-import dev.tenantcast.auth.TokenExtractor;
 import dev.tenantcast.auth.TokenVerifier;
+import dev.tenantcast.bus.BrokerClient;
 import dev.tenantcast.config.DemoConfig;
 import dev.tenantcast.config.HttpConfig;
 import dev.tenantcast.config.JwtConfig;
-import dev.tenantcast.sse.SseEndpoint;
-import dev.tenantcast.stats.ServiceStats;
+import dev.tenantcast.service.ServiceContext;
+import dev.tenantcast.service.ServiceContext.SharedLimits;
+import dev.tenantcast.sse.StreamHub;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.CorsHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import org.slf4j.Logger;
@@ -25,20 +25,19 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP verticle, one instance per event loop: the event streams, the publish API, stats, health, metrics, the
- * browser client and the demo dashboard. Every instance
- * listens on the same port (Vert.x spreads connections over them) and owns the streams it accepted.
+ * browser client and the demo dashboard. Every instance listens on the same port (Vert.x spreads connections over
+ * them) and owns the connections and streams it accepted.
  */
 public final class HttpVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(HttpVerticle.class);
 
   private final ServiceContext service;
-  private final ServiceStats stats;
-  private SseEndpoint streams;
+  private StreamHub streams;
+  private ConnectionGuard guard;
   private HttpServer server;
 
   public HttpVerticle(ServiceContext service) {
     this.service = service;
-    this.stats = service.stats();
   }
 
   @Override
@@ -46,62 +45,83 @@ public final class HttpVerticle extends VerticleBase {
     HttpConfig config = HttpConfig.from(config().getJsonObject("http"));
     JwtConfig jwt = JwtConfig.from(config().getJsonObject("jwt"));
     DemoConfig demoConfig = DemoConfig.from(config().getJsonObject("demo"));
-    TokenVerifier verifier = TokenVerifier.create(vertx, jwt);
-    streams = new SseEndpoint(vertx, verifier, service, config);
+    SharedLimits limits = service.limits();
+    BrokerClient broker = new BrokerClient(vertx.eventBus());
+    streams = new StreamHub(vertx, broker, service.stats(), service.metrics(), service.instanceId(),
+        config.heartbeatSeconds(), config.retryMillis(), config.streamBufferBytes());
+    guard = new ConnectionGuard(vertx, config, limits.connections(), service.stats());
+    AuthHandler auth = new AuthHandler(TokenVerifier.create(vertx, jwt));
+    OriginPolicy origins = new OriginPolicy(config);
+    PublishEndpoint publish = new PublishEndpoint(broker, limits.publishes(), limits.bodyBytes(), origins, config,
+        service.stats());
+    StatsEndpoint stats = new StatsEndpoint(service::statsJson, service.broker());
     DemoEndpoint demo = new DemoEndpoint(vertx, demoConfig, jwt);
 
     Router router = Router.router(vertx);
-    router.get("/health").handler(ctx -> json(ctx, 200, new JsonObject().put("status", "UP")));
-    router.get("/ready").handler(this::ready);
-    router.get("/api/sse/dashboard").handler(streams);
+    CorsHandler cors = origins.cors();
+    if (cors != null) {
+      router.route("/api/sse/dashboard").handler(cors);
+      router.route("/api/events").handler(cors);
+      router.route("/tenantcast-client.*").handler(cors);
+    }
+    getAndHead(router, "/health").handler(stats::health);
+    getAndHead(router, "/ready").handler(stats::ready);
+    router.get("/api/sse/dashboard").handler(auth)
+        .handler(new StreamEndpoint(streams, limits.streams(), guard, service.ids(), service.stats()));
+    // Two routes, because vertx-web orders a body handler before any other on one route: the first checks the token
+    // and the limits with the body unread (paused), the second reads it.
+    router.post("/api/events").handler(HttpVerticle::pauseBody).handler(auth).handler(publish::admit);
     router.post("/api/events")
         .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()))
-        .handler(new PublishEndpoint(verifier, vertx.eventBus(), config.publishTimeoutMillis()));
-    router.get("/api/sse/stats").handler(ctx -> statsFor(ctx, verifier));
+        .handler(publish::publish);
+    router.get("/api/sse/stats").handler(auth).handler(AuthHandler.requireAdmin("stats")).handler(stats::stats);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(service.instanceId()));
     router.get("/api/demo/tenants").handler(demo::tenants);
     router.post("/api/demo/token").handler(BodyHandler.create(false).setBodyLimit(1024)).handler(demo::token);
     // The browser client (/tenantcast-client.js, .d.ts) and the demo dashboard at /.
     router.get("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
-    router.route().handler(ctx -> ApiError.notFound().send(ctx.response()));
+    router.route().handler(ctx -> {
+      throw ApiError.notFound().asException();
+    });
     router.route().failureHandler(HttpVerticle::failure);
 
-    // Strict thread mode: every write to a connection happens on its own event loop (each instance writes only to
-    // the streams it accepted), so Vert.x can skip its per-connection cross-thread outbound queue (~4.7 kB a stream).
     server = vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port())
-            .setStrictThreadMode(true))
-        .requestHandler(router);
-    return streams.start(vertx)
+            // Strict thread mode: every write to a connection happens on its own event loop (each instance writes
+            // only to the connections it accepted), so Vert.x skips its per-connection cross-thread outbound queue
+            // (~4.7 kB a stream).
+            .setStrictThreadMode(true)
+            // No HTTP/2 over cleartext: browsers use h2 only over TLS, and one h2c connection could carry many
+            // requests past the per-connection timeouts.
+            .setHttp2ClearTextEnabled(false)
+            .setCompressionSupported(config.compression()))
+        .connectionHandler(guard::onConnection)
+        .requestHandler(request -> {
+          if (guard.onRequest(request)) {
+            router.handle(request);
+          }
+        });
+    guard.start();
+    return streams.start()
         .compose(v -> server.listen())
         .onSuccess(s -> LOG.info("HTTP listening on {}:{}", config.host(), s.actualPort()));
   }
 
   @Override
   public Future<?> stop() {
+    guard.stop();
     streams.stop();
     return server.close();
   }
 
-  private void ready(RoutingContext ctx) {
-    boolean redis = stats.redisSubscribed();
-    JsonObject body = new JsonObject().put("status", redis ? "UP" : "DOWN")
-        .put("checks", new JsonObject().put("http", "UP").put("redis", redis ? "UP" : "DOWN"));
-    if (!redis) {
-      ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "2");
-    }
-    json(ctx, redis ? 200 : 503, body);
+  private static Route getAndHead(Router router, String path) {
+    return router.route(path).method(HttpMethod.GET).method(HttpMethod.HEAD);
   }
 
-  private void statsFor(RoutingContext ctx, TokenVerifier verifier) {
-    verifier.verify(TokenExtractor.from(ctx.request()))
-        .map(principal -> {
-          if (!principal.isAdmin()) {
-            throw ApiError.forbidden("stats need the role " + Principal.ADMIN).asException();
-          }
-          return stats.toJson();
-        })
-        .onSuccess(body -> json(ctx, 200, body))
-        .onFailure(ctx::fail);
+  private static void pauseBody(RoutingContext ctx) {
+    if (!ctx.request().isEnded()) {
+      ctx.request().pause();
+    }
+    ctx.next();
   }
 
   private static void failure(RoutingContext ctx) {
@@ -109,11 +129,6 @@ public final class HttpVerticle extends VerticleBase {
         : ctx.statusCode() == 413 ? ApiError.tooLarge("the body is too large")
         : ctx.statusCode() == 400 ? ApiError.badRequest("bad request")
         : new ApiError(ctx.statusCode(), "error", "request failed", null);
-    error.send(ctx.response());
-  }
-
-  private static void json(RoutingContext ctx, int status, JsonObject body) {
-    ctx.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-        .end(body.encode());
+    error.send(ctx.request());
   }
 }

@@ -2,8 +2,9 @@ package dev.tenantcast.redis;
 
 import dev.tenantcast.bus.Envelope;
 import dev.tenantcast.bus.EventIds;
+import dev.tenantcast.bus.EventJson;
+import dev.tenantcast.bus.RejectReason;
 import dev.tenantcast.bus.TenantId;
-import dev.tenantcast.stats.RejectReason;
 import io.vertx.core.buffer.Buffer;
 
 /** Turns one Redis message into an envelope, or says why it must not be delivered. */
@@ -41,6 +42,8 @@ final class InboundDecoder {
     RedisPayload.Parsed parsed;
     try {
       parsed = RedisPayload.parse(payload);
+    } catch (EventJson.InvalidJsonException e) {
+      return rejected(e.tooDeep() ? RejectReason.TOO_DEEP : RejectReason.NOT_A_JSON_OBJECT);
     } catch (IllegalArgumentException e) {
       return rejected(RejectReason.NOT_A_JSON_OBJECT);
     }
@@ -49,7 +52,7 @@ final class InboundDecoder {
     }
     long timestamp = parsed.timestamp() > 0 ? parsed.timestamp() : now;
     String id = parsed.id() != null ? parsed.id() : ids.next(now);
-    return new Result(new Envelope(id, route.type(), tenant, parsed.data(), timestamp), null);
+    return new Result(Envelope.of(id, route.type(), tenant, parsed.data(), timestamp), null);
   }
 
   private static Result rejected(RejectReason reason) {

@@ -1,5 +1,6 @@
 package dev.tenantcast.redis;
 
+import dev.tenantcast.bus.EventJson;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 
@@ -19,17 +20,12 @@ public final class RedisPayload {
   private RedisPayload() {
   }
 
-  /** @throws IllegalArgumentException when the payload is not a JSON object or its wrapper is malformed */
+  /**
+   * @throws EventJson.InvalidJsonException when the payload breaks the JSON rule of {@link EventJson}
+   * @throws IllegalArgumentException       when its wrapper is malformed
+   */
   public static Parsed parse(Buffer payload) {
-    Object value;
-    try {
-      value = payload.toJsonValue();
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException("not JSON");
-    }
-    if (!(value instanceof JsonObject json)) {
-      throw new IllegalArgumentException("not a JSON object");
-    }
+    JsonObject json = EventJson.parseObject(payload);
     if (!(json.getValue(META) instanceof JsonObject meta)) {
       return new Parsed(json, null, 0);
     }

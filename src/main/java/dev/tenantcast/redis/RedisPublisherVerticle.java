@@ -1,16 +1,18 @@
 package dev.tenantcast.redis;
 
-import dev.tenantcast.app.ServiceContext;
-import dev.tenantcast.bus.Addresses;
+import dev.tenantcast.bus.BrokerEndpoint;
+import dev.tenantcast.bus.BrokerStatus;
 import dev.tenantcast.bus.EventIds;
+import dev.tenantcast.bus.PublishException;
+import dev.tenantcast.bus.PublishFailure;
 import dev.tenantcast.bus.PublishRequest;
+import dev.tenantcast.bus.Published;
 import dev.tenantcast.config.RedisConfig;
+import dev.tenantcast.service.ServiceContext;
 import dev.tenantcast.stats.ServiceStats;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.eventbus.Message;
-import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.RedisOptions;
@@ -19,27 +21,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Outbound half of the Redis bridge: takes publish requests from {@link Addresses#PUBLISH} (other verticles and
- * {@code POST /api/events}) and PUBLISHes them to Redis, so that every instance delivers them. All commands are
- * pipelined over one dedicated connection (a pool of six would refuse thousands of concurrent publishes); the number
- * in flight is bounded by {@code redis.maxPendingPublishes}.
- * <p>Failure codes of the reply: 400 invalid request, 413 payload too large, 503 Redis unavailable or too busy.
+ * Outbound half of the Redis broker: serves the publish side of the broker contract ({@link BrokerEndpoint}) by
+ * PUBLISHing each event to Redis, so that every instance delivers it. All commands are pipelined over one dedicated
+ * connection (a pool of six would refuse thousands of concurrent publishes); the number in flight is bounded by
+ * {@code redis.maxPendingPublishes}.
  */
 public final class RedisPublisherVerticle extends VerticleBase {
-  public static final int INVALID = 400;
-  public static final int TOO_LARGE = 413;
-  public static final int UNAVAILABLE = 503;
   private static final Logger LOG = LoggerFactory.getLogger(RedisPublisherVerticle.class);
 
   private final ServiceStats stats;
+  private final BrokerStatus status;
+  private final EventIds ids;
   private RedisConfig config;
   private ChannelMap channels;
-  private final EventIds ids;
   private RedisLink link;
   private int inFlight;
 
   public RedisPublisherVerticle(ServiceContext service) {
     this.stats = service.stats();
+    this.status = service.broker();
     this.ids = service.ids();
   }
 
@@ -51,64 +51,57 @@ public final class RedisPublisherVerticle extends VerticleBase {
         .setConnectionString(config.effectiveUrl())
         .setMaxWaitingHandlers(config.maxPendingPublishes() + 16);
     link = new RedisLink(vertx, "publisher", options, config.reconnectMinMillis(), config.reconnectMaxMillis(),
-        this::connected, cause -> stats.redisPublisherConnected(false));
+        this::connected, cause -> status.publisherConnected(false));
     link.open();
-    return vertx.eventBus().<JsonObject>localConsumer(Addresses.PUBLISH, this::publish).completion();
+    return new BrokerEndpoint(vertx.eventBus()).servePublish(this::publish);
   }
 
   @Override
   public Future<?> stop() {
-    stats.redisPublisherConnected(false);
+    status.publisherConnected(false);
     return link.close();
   }
 
   private Future<?> connected(RedisConnection connection) {
-    stats.redisPublisherConnected(true);
+    status.publisherConnected(true);
     LOG.info("Redis publisher connected");
     return Future.succeededFuture();
   }
 
-  private void publish(Message<JsonObject> message) {
-    PublishRequest request;
-    try {
-      request = PublishRequest.from(message.body());
-    } catch (IllegalArgumentException | ClassCastException e) {
-      message.fail(INVALID, e.getMessage());
-      return;
-    }
+  private Future<Published> publish(PublishRequest request) {
     String channel = channels.channel(request.type(), request.tenant());
     if (channel == null) {
-      message.fail(INVALID, "no Redis channel is configured for " + request.type());
-      return;
+      return failed(PublishFailure.INVALID, "no Redis channel is configured for " + request.type());
     }
     long timestamp = System.currentTimeMillis();
     String id = ids.next(timestamp);
     Buffer payload = RedisPayload.wrap(id, timestamp, request.data());
     if (payload.length() > config.maxPayloadBytes()) {
-      message.fail(TOO_LARGE, "the event is larger than " + config.maxPayloadBytes() + " bytes");
-      return;
+      return failed(PublishFailure.TOO_LARGE, "the event is larger than " + config.maxPayloadBytes() + " bytes");
     }
     RedisConnection connection = link.connection();
     if (connection == null) {
       stats.publishFailed();
-      message.fail(UNAVAILABLE, "Redis is not connected");
-      return;
+      return failed(PublishFailure.UNAVAILABLE, "Redis is not connected");
     }
     if (inFlight >= config.maxPendingPublishes()) {
       stats.publishFailed();
-      message.fail(UNAVAILABLE, "too many publishes in flight");
-      return;
+      return failed(PublishFailure.BUSY, "too many publishes in flight (redis.maxPendingPublishes)");
     }
     inFlight++;
-    connection.send(Request.cmd(Command.PUBLISH).arg(channel).arg(payload)).onComplete(ar -> {
-      inFlight--;
-      if (ar.succeeded()) {
-        stats.published();
-        message.reply(new JsonObject().put("id", id));
-      } else {
-        stats.publishFailed();
-        message.fail(UNAVAILABLE, "Redis did not take the event: " + ar.cause().getMessage());
-      }
-    });
+    return connection.send(Request.cmd(Command.PUBLISH).arg(channel).arg(payload))
+        .andThen(ar -> inFlight--)
+        .map(published -> {
+          stats.published();
+          return new Published(id);
+        })
+        .recover(e -> {
+          stats.publishFailed();
+          return failed(PublishFailure.UNAVAILABLE, "Redis did not take the event: " + e.getMessage());
+        });
+  }
+
+  private static <T> Future<T> failed(PublishFailure failure, String message) {
+    return Future.failedFuture(new PublishException(failure, message));
   }
 }

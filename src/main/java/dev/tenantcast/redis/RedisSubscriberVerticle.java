@@ -1,19 +1,19 @@
 package dev.tenantcast.redis;
 
-import dev.tenantcast.app.ServiceContext;
-import dev.tenantcast.bus.Addresses;
+import dev.tenantcast.bus.BrokerEndpoint;
+import dev.tenantcast.bus.BrokerStatus;
 import dev.tenantcast.bus.EventIds;
+import dev.tenantcast.bus.Interest;
 import dev.tenantcast.bus.TenantId;
 import dev.tenantcast.config.RedisConfig;
 import dev.tenantcast.config.RedisConfig.SubscriptionMode;
-import dev.tenantcast.stats.RateLimitedLog;
+import dev.tenantcast.log.LogSafe;
+import dev.tenantcast.log.RateLimitedLog;
+import dev.tenantcast.service.ServiceContext;
 import dev.tenantcast.stats.ServiceStats;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.DeliveryOptions;
-import io.vertx.core.eventbus.EventBus;
-import io.vertx.core.eventbus.Message;
-import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.RedisOptions;
@@ -28,33 +28,34 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Inbound half of the Redis bridge: one dedicated subscriber connection, each valid message published on the event
- * bus (local-only) under its tenant's address; malformed messages are counted and skipped. In pattern mode it
- * subscribes to every tenant's channels by pattern; in interest mode to a tenant's channels only while an HTTP
- * verticle instance has streams of that tenant ({@link Addresses#INTEREST}).
+ * Inbound half of the Redis broker: one dedicated subscriber connection, each valid message handed to the streams
+ * through the broker contract ({@link BrokerEndpoint#deliver}); malformed messages are counted and skipped. In pattern
+ * mode it subscribes to every tenant's channels by pattern; in interest mode to a tenant's channels only while an HTTP
+ * verticle instance has streams of that tenant ({@link Interest}).
  * Deploy exactly one instance per service instance, or every message is delivered twice.
  */
 public final class RedisSubscriberVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(RedisSubscriberVerticle.class);
-  private static final DeliveryOptions LOCAL_ONLY = new DeliveryOptions().setLocalOnly(true);
 
   private final ServiceStats stats;
+  private final BrokerStatus status;
   private final EventIds ids;
   private final RateLimitedLog rejections = new RateLimitedLog(LOG, 10_000);
   /** Tenant → number of HTTP verticle instances with streams of it (interest mode); bounded by the open streams. */
   private final Map<TenantId, Integer> interest = new HashMap<>();
-  /** Channel → interest requests answered once Redis confirms the subscription to it. */
-  private final Map<String, List<Message<JsonObject>>> awaiting = new HashMap<>();
+  /** Channel → interests completed once Redis confirms the subscription to it. */
+  private final Map<String, List<Promise<Void>>> awaiting = new HashMap<>();
   private SubscriptionMode mode;
   private ChannelMap channels;
   private InboundDecoder decoder;
-  private EventBus bus;
+  private BrokerEndpoint endpoint;
   private RedisLink link;
   private int unconfirmed;
   private boolean hadOutage;
 
   public RedisSubscriberVerticle(ServiceContext service) {
     this.stats = service.stats();
+    this.status = service.broker();
     this.ids = service.ids();
   }
 
@@ -64,17 +65,17 @@ public final class RedisSubscriberVerticle extends VerticleBase {
     mode = config.subscriptionMode();
     channels = new ChannelMap(config.channels());
     decoder = new InboundDecoder(channels, ids, config.maxPayloadBytes());
-    bus = vertx.eventBus();
+    endpoint = new BrokerEndpoint(vertx.eventBus());
     link = new RedisLink(vertx, "subscriber", new RedisOptions().setConnectionString(config.effectiveUrl()),
         config.reconnectMinMillis(), config.reconnectMaxMillis(), this::subscribe, this::lost);
     link.open();
     // Starting does not wait for Redis: the service serves meanwhile and /ready reports the outage.
-    return bus.<JsonObject>localConsumer(Addresses.INTEREST, this::onInterest).completion();
+    return endpoint.serveInterest(this::onInterest);
   }
 
   @Override
   public Future<?> stop() {
-    stats.redisSubscribed(false);
+    status.subscribed(false);
     return link.close();
   }
 
@@ -87,7 +88,7 @@ public final class RedisSubscriberVerticle extends VerticleBase {
     interest.keySet().forEach(t -> channels.channelsOf(t).forEach(c -> all.add(new ChannelMap.Subscription(c, false))));
     unconfirmed = all.size();
     if (all.isEmpty()) {
-      stats.redisSubscribed(true);
+      status.subscribed(true);
     }
     List<Future<Response>> sent = new ArrayList<>();
     for (boolean pattern : new boolean[] {false, true}) {
@@ -101,22 +102,21 @@ public final class RedisSubscriberVerticle extends VerticleBase {
   }
 
   private void lost(Throwable cause) {
-    stats.redisSubscribed(false);
+    status.subscribed(false);
     hadOutage = true;
     // Streams waiting for a subscription start now; they get their tenant's messages once Redis is back.
-    awaiting.values().forEach(waiting -> waiting.forEach(m -> m.reply(null)));
+    awaiting.values().forEach(waiting -> waiting.forEach(Promise::tryComplete));
     awaiting.clear();
     LOG.warn("Redis subscriber connection lost ({}); events are not delivered until it is back",
         cause == null ? "closed" : cause.getMessage());
   }
 
-  private void onInterest(Message<JsonObject> message) {
-    TenantId tenant = TenantId.parse(message.body().getString("tenant")).orElse(null);
-    if (mode == SubscriptionMode.PATTERN || tenant == null) {
-      message.reply(null);
-      return;
+  private Future<Void> onInterest(Interest request) {
+    if (mode == SubscriptionMode.PATTERN) {
+      return Future.succeededFuture();
     }
-    boolean interested = message.body().getBoolean("interested", false);
+    TenantId tenant = request.tenant();
+    boolean interested = request.interested();
     int before = interest.getOrDefault(tenant, 0);
     int after = Math.max(0, before + (interested ? 1 : -1));
     if (after == 0) {
@@ -127,17 +127,17 @@ public final class RedisSubscriberVerticle extends VerticleBase {
     RedisConnection connection = link.connection();
     List<String> tenantChannels = channels.channelsOf(tenant);
     if (connection == null || tenantChannels.isEmpty() || (before == 0) == (after == 0)) {
-      message.reply(null);
-      return;
+      return Future.succeededFuture();
     }
-    if (after > 0) {
-      // Redis confirms channels in order: when the last is confirmed, all are.
-      awaiting.computeIfAbsent(tenantChannels.get(tenantChannels.size() - 1), c -> new ArrayList<>()).add(message);
-      connection.send(command(Command.SUBSCRIBE, tenantChannels));
-    } else {
+    if (after == 0) {
       connection.send(command(Command.UNSUBSCRIBE, tenantChannels));
-      message.reply(null);
+      return Future.succeededFuture();
     }
+    // Redis confirms channels in order: when the last is confirmed, all are.
+    Promise<Void> subscribed = Promise.promise();
+    awaiting.computeIfAbsent(tenantChannels.get(tenantChannels.size() - 1), c -> new ArrayList<>()).add(subscribed);
+    connection.send(command(Command.SUBSCRIBE, tenantChannels));
+    return subscribed.future();
   }
 
   private static Request command(Command command, List<String> names) {
@@ -163,7 +163,7 @@ public final class RedisSubscriberVerticle extends VerticleBase {
         System.currentTimeMillis());
     if (result.envelope() != null) {
       stats.received();
-      bus.publish(Addresses.of(result.envelope()), result.envelope(), LOCAL_ONLY);
+      endpoint.deliver(result.envelope());
     } else {
       stats.rejected(result.rejected());
       rejections.warn(result.rejected().name(), "Rejected a Redis message on channel '{}': {}",
@@ -172,16 +172,16 @@ public final class RedisSubscriberVerticle extends VerticleBase {
   }
 
   private void confirmed(String channel) {
-    List<Message<JsonObject>> waiting = awaiting.remove(channel);
+    List<Promise<Void>> waiting = awaiting.remove(channel);
     if (waiting != null) {
-      waiting.forEach(m -> m.reply(null));
+      waiting.forEach(Promise::tryComplete);
     }
     if (unconfirmed == 0 || --unconfirmed != 0) {
       return;
     }
-    stats.redisSubscribed(true);
+    status.subscribed(true);
     if (hadOutage) {
-      stats.redisReconnected();
+      status.reconnected();
       LOG.info("Redis subscriber reconnected and resubscribed ({} mode)", mode.name().toLowerCase());
     } else {
       LOG.info("Redis subscriber subscribed ({} mode) to {}", mode.name().toLowerCase(),

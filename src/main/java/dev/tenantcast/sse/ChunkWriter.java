@@ -4,7 +4,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
-import io.vertx.core.net.impl.ConnectionBase;
 
 import java.util.List;
 
@@ -13,24 +12,27 @@ import java.util.List;
  * channel just below Vert.x's HTTP encoder, then flushes once: going through {@code response.write} costs a promise,
  * a chunk header, a promise combiner and several buffer views per write, which made it the largest allocation per
  * delivery (see bench/RESULTS.md). Vert.x writes the head and first chunk, and the last chunk at the end, through its
- * encoder as usual; in between, the body is the same chunked encoding, so the two paths agree. Other protocols
- * (HTTP/2) use {@code response.write}.
+ * encoder as usual; in between, the body is the same chunked encoding, so the two paths agree. That holds only while
+ * nothing after the encoder handles outbound data ({@link VertxInternals}): with a compressor there, or on another
+ * protocol (HTTP/2), frames go through {@code response.write}.
  */
 abstract class ChunkWriter {
-  /** The HTTP/1.1 encoder's name in the pipeline that Vert.x 5 sets up. */
-  private static final String HTTP_ENCODER = "httpEncoder";
-
   /** Writes the frames, in order, with one flush. */
   abstract void write(List<WireFrame> frames);
 
   static ChunkWriter of(HttpServerRequest request) {
-    if (request.version() == HttpVersion.HTTP_1_1 && request.connection() instanceof ConnectionBase connection) {
-      ChannelHandlerContext encoder = connection.channel().pipeline().context(HTTP_ENCODER);
+    if (request.version() == HttpVersion.HTTP_1_1) {
+      ChannelHandlerContext encoder = VertxInternals.encoderContextIfDirectWritesAreSafe(request.connection());
       if (encoder != null) {
         return new Direct(encoder);
       }
     }
     return new ThroughResponse(request);
+  }
+
+  /** Whether this writer goes below Vert.x's encoder (for tests). */
+  boolean direct() {
+    return this instanceof Direct;
   }
 
   /** Chunks written (and flushed) from the encoder's context, so they pass below it, straight to the socket. */

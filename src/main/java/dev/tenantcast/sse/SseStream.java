@@ -22,6 +22,8 @@ final class SseStream {
   private final long expiresAtMillis;
   private final HttpServerRequest request;
   private final ChunkWriter writer;
+  /** Run once when the stream is forgotten: gives back what admitting it took. */
+  private final Runnable onClosed;
   private boolean open = true;
   private boolean started;
   /** The frames queued since the last flush, shared with the other streams (not copied). */
@@ -29,12 +31,13 @@ final class SseStream {
   private int pendingBytes;
   private int heartbeatSlot;
 
-  SseStream(String id, TenantId tenant, long expiresAtMillis, HttpServerRequest request) {
+  SseStream(String id, TenantId tenant, long expiresAtMillis, HttpServerRequest request, Runnable onClosed) {
     this.id = id;
     this.tenant = tenant;
     this.expiresAtMillis = expiresAtMillis;
     this.request = request;
     this.writer = ChunkWriter.of(request);
+    this.onClosed = onClosed;
   }
 
   String id() {
@@ -105,13 +108,20 @@ final class SseStream {
     pendingBytes = 0;
   }
 
-  /** Ends the stream politely, after the frames already queued. */
+  /**
+   * Ends the stream politely, after the frames already queued, and its connection with it: the client reconnects
+   * on a new one, and an idle kept-alive connection would only hold a socket.
+   */
   void end() {
     flush();
     if (open) {
       open = false;
-      request.response().end();
+      request.response().end().onComplete(ended -> request.connection().close());
     }
+  }
+
+  void closed() {
+    onClosed.run();
   }
 
   /** Drops the connection at once, discarding what is queued: for clients that stopped reading. */

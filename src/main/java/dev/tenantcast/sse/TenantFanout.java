@@ -1,6 +1,6 @@
 package dev.tenantcast.sse;
 
-import dev.tenantcast.bus.Addresses;
+import dev.tenantcast.bus.BrokerClient;
 import dev.tenantcast.bus.Envelope;
 import dev.tenantcast.bus.MessageType;
 import dev.tenantcast.bus.TenantId;
@@ -40,8 +40,8 @@ final class TenantFanout {
     Future<?> ready;
   }
 
-  private final Vertx vertx;
   private final Context context;
+  private final BrokerClient broker;
   private final ServiceStats stats;
   private final ServiceMetrics metrics;
   private final Map<TenantId, TenantGroup> groups = new HashMap<>();
@@ -63,9 +63,9 @@ final class TenantFanout {
   private MessageConsumer<Envelope> broadcast;
 
   /** Create on the event loop of the HTTP verticle instance that will own it. */
-  TenantFanout(Vertx vertx, ServiceStats stats, ServiceMetrics metrics, int heartbeatSeconds) {
-    this.vertx = vertx;
+  TenantFanout(Vertx vertx, BrokerClient broker, ServiceStats stats, ServiceMetrics metrics, int heartbeatSeconds) {
     this.context = vertx.getOrCreateContext();
+    this.broker = broker;
     this.stats = stats;
     this.metrics = metrics;
     this.heartbeatSeconds = heartbeatSeconds;
@@ -75,7 +75,7 @@ final class TenantFanout {
   }
 
   Future<Void> start() {
-    broadcast = vertx.eventBus().localConsumer(Addresses.BROADCAST, m -> deliver(all, m.body()));
+    broadcast = broker.consumeBroadcast(envelope -> deliver(all, envelope));
     return broadcast.completion();
   }
 
@@ -87,11 +87,9 @@ final class TenantFanout {
     TenantGroup group = groups.get(stream.tenant());
     if (group == null) {
       TenantGroup created = new TenantGroup();
-      created.consumer = vertx.eventBus().localConsumer(Addresses.tenant(stream.tenant()),
-          m -> deliver(created.streams, m.body()));
-      // In interest mode the subscriber subscribes to the tenant's channels now and answers once they flow.
-      created.ready = Future.all(created.consumer.completion(), vertx.eventBus().request(Addresses.INTEREST,
-          interest(stream.tenant(), true)).otherwiseEmpty());
+      created.consumer = broker.consume(stream.tenant(), envelope -> deliver(created.streams, envelope));
+      // A broker that subscribes per tenant subscribes now, and answers once the tenant's events flow.
+      created.ready = Future.all(created.consumer.completion(), broker.interested(stream.tenant()));
       groups.put(stream.tenant(), created);
       group = created;
     }
@@ -120,13 +118,9 @@ final class TenantFanout {
     if (group.streams.isEmpty()) {
       groups.remove(stream.tenant());
       group.consumer.unregister();
-      vertx.eventBus().send(Addresses.INTEREST, interest(stream.tenant(), false));
+      broker.notInterested(stream.tenant());
     }
-    stats.streamClosed(stream.tenant());
-  }
-
-  private static JsonObject interest(TenantId tenant, boolean interested) {
-    return new JsonObject().put("tenant", tenant.value()).put("interested", interested);
+    stream.closed();
   }
 
   /**

@@ -1,5 +1,8 @@
 package dev.tenantcast.stats;
 
+import dev.tenantcast.bus.BrokerStatus;
+import dev.tenantcast.bus.RejectReason;
+import dev.tenantcast.limits.Refusal;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -7,6 +10,7 @@ import io.micrometer.core.instrument.Timer;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntSupplier;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -17,27 +21,34 @@ import java.util.function.ToDoubleFunction;
 public final class ServiceMetrics {
   private final Timer deliveryLatency;
 
-  public ServiceMetrics(MeterRegistry registry, ServiceStats stats) {
-    gauge(registry, "tenantcast.streams.open", "open event streams", stats, ServiceStats::openStreams);
-    counter(registry, "tenantcast.messages.received", "valid messages received from Redis", stats,
+  /** @param openStreams the number of open streams, from whoever admits them */
+  public ServiceMetrics(MeterRegistry registry, ServiceStats stats, BrokerStatus broker, IntSupplier openStreams) {
+    Gauge.builder("tenantcast.streams.open", openStreams::getAsInt).description("open event streams")
+        .register(registry);
+    counter(registry, "tenantcast.messages.received", "valid messages received from the broker", stats,
         s -> s.counter("received"));
     counter(registry, "tenantcast.deliveries", "frames queued to streams", stats, s -> s.counter("delivered"));
     counter(registry, "tenantcast.drops", "frames not delivered because a stream was too slow", stats,
         s -> s.counter("dropped"));
     counter(registry, "tenantcast.slow.consumers.closed", "streams closed because they stopped reading", stats,
         s -> s.counter("slowConsumersClosed"));
-    counter(registry, "tenantcast.published", "events published to Redis", stats, s -> s.counter("published"));
+    counter(registry, "tenantcast.published", "events published through the broker", stats, s -> s.counter("published"));
     counter(registry, "tenantcast.publish.failures", "publishes refused or failed", stats,
         s -> s.counter("publishFailures"));
     for (RejectReason reason : RejectReason.values()) {
       FunctionCounter.builder("tenantcast.messages.rejected", stats, s -> s.rejectedCount(reason))
-          .description("messages from Redis not delivered, by reason").tag("reason", reason.name().toLowerCase())
+          .description("messages from the broker not delivered, by reason").tag("reason", reason.name().toLowerCase())
           .register(registry);
     }
-    counter(registry, "tenantcast.redis.reconnects", "subscriber reconnections", stats,
-        s -> s.counter("redisReconnects"));
-    gauge(registry, "tenantcast.redis.subscribed", "1 while the Redis subscriptions are active", stats,
-        s -> s.redisSubscribed() ? 1 : 0);
+    for (Refusal refusal : Refusal.values()) {
+      FunctionCounter.builder("tenantcast.refused", stats, s -> s.refusedCount(refusal))
+          .description("requests and connections refused or ended by a limit, by limit")
+          .tag("limit", refusal.name().toLowerCase()).register(registry);
+    }
+    FunctionCounter.builder("tenantcast.broker.reconnects", broker, BrokerStatus::reconnects)
+        .description("broker subscriber reconnections").register(registry);
+    Gauge.builder("tenantcast.broker.subscribed", broker, b -> b.subscribed() ? 1 : 0)
+        .description("1 while the broker's subscriptions are active (events reach this instance)").register(registry);
     deliveryLatency = Timer.builder("tenantcast.delivery.latency")
         .description("from the event's entry into Tenantcast to its write to the streams of one event loop")
         .serviceLevelObjectives(Duration.ofMillis(1), Duration.ofMillis(2), Duration.ofMillis(5),
@@ -54,10 +65,5 @@ public final class ServiceMetrics {
   private static void counter(MeterRegistry registry, String name, String description, ServiceStats stats,
                               ToDoubleFunction<ServiceStats> value) {
     FunctionCounter.builder(name, stats, value).description(description).register(registry);
-  }
-
-  private static void gauge(MeterRegistry registry, String name, String description, ServiceStats stats,
-                            ToDoubleFunction<ServiceStats> value) {
-    Gauge.builder(name, stats, value).description(description).register(registry);
   }
 }

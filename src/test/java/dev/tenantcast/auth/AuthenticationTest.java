@@ -101,7 +101,7 @@ class AuthenticationTest {
     Http.Reply stats = fixture.http.get("/api/sse/stats", Http.headers("Authorization", "Bearer " + fixture.tokens.admin()));
     assertEquals(200, stats.status());
     assertEquals(fixture.service.stats().getString("instanceId"), stats.json().getString("instanceId"));
-    assertTrue(stats.json().getJsonObject("redis").getBoolean("subscribed"));
+    assertTrue(stats.json().getJsonObject("broker").getBoolean("subscribed"));
   }
 
   @Test

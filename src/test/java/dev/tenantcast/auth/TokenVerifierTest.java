@@ -87,7 +87,7 @@ class TokenVerifierTest {
   void verifiesRs256WithAPemPublicKey() throws Exception {
     KeyPair keys = rsa();
     Path key = file("rsa.pem", pem("PUBLIC KEY", keys.getPublic().getEncoded()));
-    JwtConfig config = new JwtConfig(null, key.toString(), null, null, "tenant", 0);
+    JwtConfig config = new JwtConfig(null, key.toString(), null, null, "tenant", 0, 86_400);
     Principal principal = verify(config, sign("RS256", keys, claims("tenant", "acme")));
     assertEquals("acme", principal.tenant().value());
     assertEquals(Set.of("publisher"), principal.roles());
@@ -105,7 +105,7 @@ class TokenVerifierTest {
   void verifiesEs256WithAPemPublicKeyAndACustomTenantClaim() throws Exception {
     KeyPair keys = ec();
     Path key = file("ec.pem", pem("PUBLIC KEY", keys.getPublic().getEncoded()));
-    JwtConfig config = new JwtConfig(null, key.toString(), null, null, "sppgId", 0);
+    JwtConfig config = new JwtConfig(null, key.toString(), null, null, "sppgId", 0, 86_400);
     assertEquals("unit-7", verify(config, sign("ES256", keys, claims("sppgId", "unit-7"))).tenant().value());
     // With a custom claim name, a "tenant" claim is not the tenant.
     assertEquals(null, verify(config, sign("ES256", keys, claims("tenant", "acme"))).tenant());
@@ -120,7 +120,7 @@ class TokenVerifierTest {
         .put("n", b64.encodeToString(unsigned(pub.getModulus().toByteArray())))
         .put("e", b64.encodeToString(unsigned(pub.getPublicExponent().toByteArray())));
     Path jwks = file("keys.json", new JsonObject().put("keys", new JsonArray().add(jwk)).encode());
-    JwtConfig config = new JwtConfig(null, jwks.toString(), null, null, "tenant", 0);
+    JwtConfig config = new JwtConfig(null, jwks.toString(), null, null, "tenant", 0, 86_400);
     assertEquals("acme", verify(config, sign("RS256", keys, claims("tenant", "acme"))).tenant().value());
   }
 
@@ -131,7 +131,7 @@ class TokenVerifierTest {
   @Test
   void checksIssuerAndAudienceWhenConfigured() throws Exception {
     Tokens tokens = new Tokens(vertx);
-    JwtConfig config = new JwtConfig(Tokens.SECRET, null, "https://issuer.example", "dashboards", "tenant", 0);
+    JwtConfig config = new JwtConfig(Tokens.SECRET, null, "https://issuer.example", "dashboards", "tenant", 0, 86_400);
     JsonObject good = claims("tenant", "acme").put("iss", "https://issuer.example").put("aud", "dashboards");
     assertEquals("acme", verify(config, tokens.sign(good)).tenant().value());
     assertThrows(Exception.class, () -> verify(config, tokens.sign(good.copy().put("iss", "https://evil.example"))));

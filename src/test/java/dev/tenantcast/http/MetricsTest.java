@@ -70,7 +70,7 @@ class MetricsTest {
   @Test
   void countersMoveWhenEventsFlow() throws Exception {
     Map<String, Double> before = scrape();
-    assertEquals(1.0, before.get("tenantcast_redis_subscribed"));
+    assertEquals(1.0, before.get("tenantcast_broker_subscribed"));
     Tokens tokens = new Tokens(clients);
     try (SseClient acme = SseClient.open(clients, service.port(), tokens.forTenant("acme"));
          SseClient globex = SseClient.open(clients, service.port(), tokens.forTenant("globex"))) {

@@ -31,7 +31,10 @@ class PublishApiTest {
 
   @BeforeAll
   static void start() {
-    fixture = ServiceFixture.start(new JsonObject().put("http", new JsonObject().put("maxBodyBytes", MAX_BODY)));
+    // The fair-share limits are tested in FairLimitsTest; here they must not get in the way of 2,000 publishes.
+    fixture = ServiceFixture.start(new JsonObject().put("http", new JsonObject().put("maxBodyBytes", MAX_BODY)
+        .put("publishesPerSecondPerToken", 100_000).put("publishesPerSecondPerTenant", 100_000)
+        .put("publishBytesPerSecondPerTenant", 100_000_000)));
   }
 
   @AfterAll
@@ -98,11 +101,26 @@ class PublishApiTest {
     String publisher = fixture.tokens.forTenant("acme", "publisher");
     for (String body : List.of("not json", "[1]", "{}", event("acme", "HEARTBEAT", new JsonObject()),
         event("acme", "CONNECTED", new JsonObject()), "{\"tenant\":\"acme\",\"type\":\"NOTIFICATION\",\"data\":5}",
-        event("bad tenant!", "NOTIFICATION", new JsonObject()), event(null, "NOTIFICATION", new JsonObject()))) {
+        event("bad tenant!", "NOTIFICATION", new JsonObject()), "{\"type\":\"NOTIFICATION\",\"data\":{} /* c */}",
+        "{\"type\":\"NOTIFICATION\",\"data\":{\"n\":1e400}}")) {
       Http.Reply reply = fixture.http.postJson("/api/events", publisher, body);
       assertEquals(400, reply.status(), body);
       assertEquals("bad_request", reply.json().getString("error"));
     }
+  }
+
+  @Test
+  void theTenantDefaultsToTheTokens() {
+    try (SseClient acme = SseClient.open(fixture.clients, fixture.service.port(), fixture.tokens.forTenant("acme"))) {
+      assertEquals("CONNECTED", acme.next().type());
+      Http.Reply reply = fixture.http.postJson("/api/events", fixture.tokens.forTenant("acme", "publisher"),
+          event(null, "NOTIFICATION", new JsonObject().put("text", "no tenant named")));
+      assertEquals(202, reply.status());
+      assertEquals(reply.json().getString("id"), acme.nextContent().id());
+    }
+    Http.Reply admin = fixture.http.postJson("/api/events", fixture.tokens.admin(),
+        event(null, "NOTIFICATION", new JsonObject()));
+    assertEquals(400, admin.status(), "an admin's token names no tenant, so the event must");
   }
 
   @Test
@@ -158,7 +176,7 @@ class PublishApiTest {
     try (TestRedis other = TestRedis.start();
          TestService isolated = TestService.start(other.url())) {
       other.kill();
-      isolated.awaitStats(s -> !s.getJsonObject("redis").getBoolean("publisherConnected"), "publisher down");
+      isolated.awaitStats(s -> !s.getJsonObject("broker").getBoolean("publisherConnected"), "publisher down");
       try (Http client = new Http(fixture.clients, isolated.port())) {
         Http.Reply reply = client.postJson("/api/events", fixture.tokens.forTenant("acme", "publisher"),
             event("acme", "NOTIFICATION", new JsonObject()));

@@ -87,9 +87,9 @@ class InterestSubscriptionTest {
     try (SseClient acme = SseClient.open(clients, service.port(), tokens.forTenant("acme"))) {
       acme.next();
       redis.kill();
-      service.awaitStats(s -> !s.getJsonObject("redis").getBoolean("subscribed"), "the outage");
+      service.awaitStats(s -> !s.getJsonObject("broker").getBoolean("subscribed"), "the outage");
       redis.restart();
-      service.awaitStats(s -> s.getJsonObject("redis").getBoolean("subscribed"), "resubscribed");
+      service.awaitStats(s -> s.getJsonObject("broker").getBoolean("subscribed"), "resubscribed");
       assertEquals(Set.of("dashboard-update-acme", "notification-acme", "system-alert"), channels());
       redis.publish("notification-acme", "{\"after\":\"restart\"}");
       assertEquals("restart", acme.nextContent().payload().getString("after"));

@@ -72,14 +72,14 @@ class RedisOutageTest {
 
       redis.kill();
       awaitReady(503);
-      assertEquals("DOWN", http.get("/ready").json().getJsonObject("checks").getString("redis"));
+      assertEquals("DOWN", http.get("/ready").json().getJsonObject("checks").getString("broker"));
       assertTrue(!acme.awaitEnd(Duration.ofMillis(1)), "the stream stays open during the outage");
 
       redis.restart();
       awaitReady(200);
       SseEvent event = publishUntilDelivered(redis, acme, "dashboard-update-acme");
       assertEquals("outage", event.payload().getString("after"));
-      assertEquals(1, service.stats().getJsonObject("redis").getLong("reconnects"));
+      assertEquals(1, service.stats().getJsonObject("broker").getLong("reconnects"));
       assertEquals(1, service.stats().getJsonObject("connections").getInteger("total"),
           "still the same stream: " + connection);
     }
@@ -91,8 +91,8 @@ class RedisOutageTest {
       acme.next();
       long killed = redis.command(Request.cmd(Command.CLIENT).arg("KILL").arg("TYPE").arg("pubsub")).toLong();
       assertEquals(1, killed, "the service's subscriber connection");
-      service.awaitStats(s -> s.getJsonObject("redis").getLong("reconnects") == 1
-          && s.getJsonObject("redis").getBoolean("subscribed"), "a reconnect");
+      service.awaitStats(s -> s.getJsonObject("broker").getLong("reconnects") == 1
+          && s.getJsonObject("broker").getBoolean("subscribed"), "a reconnect");
       assertEquals("outage", publishUntilDelivered(redis, acme, "notification-acme").payload().getString("after"));
     }
   }
@@ -106,7 +106,7 @@ class RedisOutageTest {
         assertEquals(503, client.get("/ready").status());
       }
       redis.restart();
-      late.awaitStats(s -> s.getJsonObject("redis").getBoolean("subscribed"), "subscribed once Redis is up");
+      late.awaitStats(s -> s.getJsonObject("broker").getBoolean("subscribed"), "subscribed once Redis is up");
     }
   }
 

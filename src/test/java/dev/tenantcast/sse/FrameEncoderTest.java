@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class FrameEncoderTest {
   private static Envelope event(String id, JsonObject data) {
-    return new Envelope(id, MessageType.DASHBOARD_UPDATE, new TenantId("acme"), data, 1764000000000L);
+    return Envelope.of(id, MessageType.DASHBOARD_UPDATE, new TenantId("acme"), data, 1764000000000L);
   }
 
   @Test

@@ -45,7 +45,7 @@ public final class TestService implements AutoCloseable {
   public static TestService start(String redisUrl, JsonObject overrides) {
     TestService started = startUnready(redisUrl, overrides);
     try {
-      started.awaitStats(s -> s.getJsonObject("redis").getBoolean("subscribed"), "Redis subscribed");
+      started.awaitStats(s -> s.getJsonObject("broker").getBoolean("subscribed"), "Redis subscribed");
     } catch (AssertionError e) {
       started.close();
       throw e;
@@ -88,7 +88,7 @@ public final class TestService implements AutoCloseable {
   }
 
   public JsonObject stats() {
-    return service.context().stats().toJson();
+    return service.context().statsJson();
   }
 
   /** Polls the service's counters until they satisfy the condition, for at most 10 s. */

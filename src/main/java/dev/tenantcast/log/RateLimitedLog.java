@@ -1,4 +1,4 @@
-package dev.tenantcast.stats;
+package dev.tenantcast.log;
 
 import org.slf4j.Logger;
 
@@ -6,7 +6,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Logs a recurring warning at most once per interval per key, saying how many were suppressed, so that a flood of
- * bad messages cannot flood the log. Keys come from a fixed set (reasons), never from input.
+ * bad messages cannot flood the log. Keys come from a fixed set (reasons, limits), never from input.
  */
 public final class RateLimitedLog {
   private final Logger log;
@@ -20,10 +20,11 @@ public final class RateLimitedLog {
 
   public void warn(String key, String message, Object... args) {
     long now = System.currentTimeMillis();
-    long[] entry = state.computeIfAbsent(key, k -> new long[] {Long.MIN_VALUE, 0});
+    // {time of the last line written (0: none yet), lines suppressed since}
+    long[] entry = state.computeIfAbsent(key, k -> new long[] {0, 0});
     long suppressed;
     synchronized (entry) {
-      if (now - entry[0] < intervalMillis) {
+      if (entry[0] != 0 && now - entry[0] < intervalMillis) {
         entry[1]++;
         return;
       }

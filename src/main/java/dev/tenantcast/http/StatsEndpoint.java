@@ -1,0 +1,39 @@
+package dev.tenantcast.http;
+
+import dev.tenantcast.bus.BrokerStatus;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.function.Supplier;
+
+/** {@code GET /api/sse/stats} (admins, after {@link AuthHandler}) and the probes {@code /health} and {@code /ready}. */
+final class StatsEndpoint {
+  private final Supplier<JsonObject> stats;
+  private final BrokerStatus broker;
+
+  StatsEndpoint(Supplier<JsonObject> stats, BrokerStatus broker) {
+    this.stats = stats;
+    this.broker = broker;
+  }
+
+  void stats(RoutingContext ctx) {
+    Json.send(ctx.response(), 200, stats.get());
+  }
+
+  /** Liveness: the process serves HTTP. */
+  void health(RoutingContext ctx) {
+    Json.send(ctx.response(), 200, new JsonObject().put("status", "UP"));
+  }
+
+  /** Readiness: events reach this instance. */
+  void ready(RoutingContext ctx) {
+    boolean ready = broker.ready();
+    JsonObject body = new JsonObject().put("status", ready ? "UP" : "DOWN")
+        .put("checks", new JsonObject().put("http", "UP").put("broker", ready ? "UP" : "DOWN"));
+    if (!ready) {
+      ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "2");
+    }
+    Json.send(ctx.response(), ready ? 200 : 503, body);
+  }
+}

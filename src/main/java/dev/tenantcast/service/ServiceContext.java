@@ -1,0 +1,53 @@
+package dev.tenantcast.service;
+
+import dev.tenantcast.bus.BrokerStatus;
+import dev.tenantcast.bus.EventIds;
+import dev.tenantcast.config.HttpConfig;
+import dev.tenantcast.limits.Budget;
+import dev.tenantcast.limits.PublishLimits;
+import dev.tenantcast.limits.StreamAdmission;
+import dev.tenantcast.stats.ServiceMetrics;
+import dev.tenantcast.stats.ServiceStats;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * What the verticles of one service instance share: its id, its id sequences, its counters and meters, its broker's
+ * status, and the limits that span all HTTP verticle instances. Handed to each verticle's constructor, so two service
+ * instances in one JVM (as in the tests) never share state.
+ */
+public record ServiceContext(String instanceId, EventIds ids, ServiceStats stats, ServiceMetrics metrics,
+                             BrokerStatus broker, SharedLimits limits) {
+
+  /** The limits that count across the HTTP verticle instances: streams, connections and body bytes in memory. */
+  public record SharedLimits(StreamAdmission streams, Budget connections, Budget bodyBytes, PublishLimits publishes) {
+    static SharedLimits of(HttpConfig http) {
+      return new SharedLimits(
+          new StreamAdmission(http.maxStreams(), http.maxStreamsPerTenant(), http.maxStreamsPerUser()),
+          new Budget(http.maxConnections()),
+          new Budget(http.maxBufferedBodyBytes()),
+          PublishLimits.of(http));
+    }
+  }
+
+  /** Everything {@code GET /api/sse/stats} shows: the counters, the open streams and connections, the broker. */
+  public JsonObject statsJson() {
+    JsonObject byTenant = new JsonObject();
+    limits.streams().byTenant().forEach(byTenant::put);
+    return stats.toJson()
+        .put("connections", new JsonObject()
+            .put("total", limits.streams().open())
+            .put("byTenant", byTenant)
+            .put("http", limits.connections().used())
+            .put("bodyBytesInMemory", limits.bodyBytes().used()))
+        .put("broker", broker.toJson());
+  }
+
+  public static ServiceContext create(String instanceId, HttpConfig http, MeterRegistry registry) {
+    ServiceStats stats = new ServiceStats(instanceId);
+    BrokerStatus broker = new BrokerStatus();
+    SharedLimits limits = SharedLimits.of(http);
+    return new ServiceContext(instanceId, new EventIds(instanceId), stats,
+        new ServiceMetrics(registry, stats, broker, limits.streams()::open), broker, limits);
+  }
+}

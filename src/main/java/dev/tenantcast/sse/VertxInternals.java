@@ -1,0 +1,52 @@
+package dev.tenantcast.sse;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.net.impl.ConnectionBase;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Everything Tenantcast relies on below Vert.x's public API, in one place. Checked against Vert.x 5.0.7
+ * ({@code HttpServerConnectionInitializer.configureHttp1Pipeline}: {@code httpDecoder}, {@code httpEncoder}, then
+ * {@code inflater} and {@code deflater} when (de)compression is on, {@code chunkedWriter} and {@code idle} when those
+ * features are in use, and {@code handler} last; {@code h2c} after the encoder when HTTP/2 cleartext upgrade is on).
+ * Recheck when the Vert.x BOM moves: ChunkWriterTest fails if the pipeline changes shape.
+ */
+final class VertxInternals {
+  /** The HTTP/1.1 response encoder's name in the server pipeline. */
+  static final String HTTP_ENCODER = "httpEncoder";
+  /**
+   * What may follow the encoder for a write below it to be the same as a write through it: Vert.x's own handler and
+   * the inbound-only decompressor. Anything else (the {@code deflater}, {@code idle}, {@code chunkedWriter},
+   * {@code h2c}, or a name a later version adds) could transform or track outbound data, so it disables direct writes.
+   */
+  static final Set<String> SAFE_AFTER_ENCODER = Set.of("handler", "inflater");
+
+  private VertxInternals() {
+  }
+
+  /**
+   * The HTTP/1.1 encoder's context of a server connection, when nothing after it would see outbound data; else null,
+   * and the caller writes through the response.
+   */
+  static ChannelHandlerContext encoderContextIfDirectWritesAreSafe(HttpConnection connection) {
+    if (!(connection instanceof ConnectionBase base)) {
+      return null;
+    }
+    ChannelPipeline pipeline = base.channel().pipeline();
+    ChannelHandlerContext encoder = pipeline.context(HTTP_ENCODER);
+    if (encoder == null) {
+      return null;
+    }
+    List<String> names = pipeline.names();
+    for (String after : names.subList(names.indexOf(HTTP_ENCODER) + 1, names.size())) {
+      if (!SAFE_AFTER_ENCODER.contains(after) && !after.startsWith("DefaultChannelPipeline$TailContext")) {
+        return null;
+      }
+    }
+    return encoder;
+  }
+}
