@@ -1,5 +1,8 @@
 package dev.tenantcast.auth;
 
+import org.junit.jupiter.api.extension.ExtendWith;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.core.Vertx;
 import dev.tenantcast.testing.Http;
 import dev.tenantcast.testing.ServiceFixture;
 import dev.tenantcast.testing.SseClient;
@@ -12,13 +15,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Who may open which stream: every refusal with its status and JSON error, over real HTTP. */
+@ExtendWith(VertxExtension.class)
 class AuthenticationTest {
 
   private static ServiceFixture fixture;
 
   @BeforeAll
-  static void start() {
-    fixture = ServiceFixture.start();
+  static void start(Vertx vertx) {
+    fixture = ServiceFixture.start(vertx);
   }
 
   @AfterAll
@@ -81,8 +85,7 @@ class AuthenticationTest {
   void forbidsAnotherTenantUnlessAdmin() {
     assertRefused(403, "forbidden", stream(fixture.tokens.forTenant("acme")) + "&tenant=globex");
     assertRefused(403, "forbidden", stream(fixture.tokens.forTenant("acme", "publisher")) + "&tenant=globex");
-    try (SseClient own = SseClient.open(fixture.clients, fixture.service.port(),
-        stream(fixture.tokens.forTenant("acme")) + "&tenant=acme", null)) {
+    try (SseClient own = fixture.open(stream(fixture.tokens.forTenant("acme")) + "&tenant=acme", null)) {
       assertEquals(200, own.status(), "asking for one's own tenant is fine");
     }
   }

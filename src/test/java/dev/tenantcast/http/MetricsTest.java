@@ -3,8 +3,10 @@ package dev.tenantcast.http;
 import dev.tenantcast.testing.SseClient;
 import dev.tenantcast.testing.TestRedis;
 import dev.tenantcast.testing.TestService;
-import dev.tenantcast.testing.Tokens;
+import dev.tenantcast.testing.ServiceFixture;
 import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.extension.ExtendWith;
 import io.vertx.ext.web.client.WebClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -22,29 +24,28 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /** GET /metrics parses as Prometheus text, and its counters move when events flow. */
+@ExtendWith(VertxExtension.class)
 class MetricsTest {
   /** A sample line of the text format: name, optional labels, a value (comments and blank lines aside). */
   private static final Pattern SAMPLE = Pattern.compile(
       "^([a-zA-Z_:][a-zA-Z0-9_:]*)(\\{(?:[a-zA-Z_][a-zA-Z0-9_]*=\"(?:[^\"\\\\]|\\\\.)*\",?)*})? "
           + "(-?[0-9.eE+-]+|NaN|[+-]Inf)( -?[0-9]+)?$");
+  private static ServiceFixture fixture;
   private static TestRedis redis;
   private static TestService service;
-  private static Vertx clients;
   private static WebClient web;
 
   @BeforeAll
-  static void start() {
-    redis = TestRedis.start();
-    service = TestService.start(redis.url());
-    clients = Vertx.vertx();
-    web = WebClient.create(clients);
+  static void start(Vertx vertx) {
+    fixture = ServiceFixture.start(vertx);
+    redis = fixture.redis;
+    service = fixture.service;
+    web = WebClient.create(vertx);
   }
 
   @AfterAll
   static void stop() {
-    clients.close();
-    service.close();
-    redis.close();
+    fixture.close();
   }
 
   private static Map<String, Double> scrape() throws Exception {
@@ -71,11 +72,7 @@ class MetricsTest {
   void countersMoveWhenEventsFlow() throws Exception {
     Map<String, Double> before = scrape();
     assertEquals(1.0, before.get("tenantcast_broker_subscribed"));
-    Tokens tokens = new Tokens(clients);
-    try (SseClient acme = SseClient.open(clients, service.port(), tokens.forTenant("acme"));
-         SseClient globex = SseClient.open(clients, service.port(), tokens.forTenant("globex"))) {
-      acme.next();
-      globex.next();
+    try (SseClient acme = fixture.stream("acme"); SseClient globex = fixture.stream("globex")) {
       assertEquals(2.0, scrape().get("tenantcast_streams_open"));
       for (int i = 0; i < 3; i++) {
         redis.publish("dashboard-update-acme", "{\"i\":" + i + "}");

@@ -3,8 +3,10 @@ package dev.tenantcast.redis;
 import dev.tenantcast.testing.SseClient;
 import dev.tenantcast.testing.TestRedis;
 import dev.tenantcast.testing.TestService;
-import dev.tenantcast.testing.Tokens;
+import dev.tenantcast.testing.ServiceFixture;
 import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.extension.ExtendWith;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
@@ -21,26 +23,23 @@ import java.util.function.Predicate;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Interest mode: an instance subscribes to a tenant's channels only while it has streams of that tenant. */
+@ExtendWith(VertxExtension.class)
 class InterestSubscriptionTest {
+  private ServiceFixture fixture;
   private TestRedis redis;
   private TestService service;
-  private Vertx clients;
-  private Tokens tokens;
 
   @BeforeEach
-  void start() {
-    redis = TestRedis.start();
-    service = TestService.start(redis.url(), new JsonObject()
+  void start(Vertx vertx) {
+    fixture = ServiceFixture.start(vertx, new JsonObject()
         .put("redis", new JsonObject().put("subscriptionMode", "interest")));
-    clients = Vertx.vertx();
-    tokens = new Tokens(clients);
+    redis = fixture.redis;
+    service = fixture.service;
   }
 
   @AfterEach
   void stop() {
-    clients.close();
-    service.close();
-    redis.close();
+    fixture.close();
   }
 
   private Set<String> channels() {
@@ -66,10 +65,7 @@ class InterestSubscriptionTest {
     assertEquals(Set.of("system-alert"), channels());
     assertEquals(0, redis.command(Request.cmd(Command.PUBSUB).arg("NUMPAT")).toInteger());
 
-    try (SseClient acme = SseClient.open(clients, service.port(), tokens.forTenant("acme"));
-         SseClient again = SseClient.open(clients, service.port(), tokens.forTenant("acme"))) {
-      acme.next();
-      again.next();
+    try (SseClient acme = fixture.stream("acme"); SseClient again = fixture.stream("acme")) {
       // Subscribed before CONNECTED was sent: a publish right after it arrives.
       assertEquals(Set.of("dashboard-update-acme", "notification-acme", "system-alert"), channels());
       assertEquals(1, redis.publish("dashboard-update-acme", "{\"n\":1}"));
@@ -84,8 +80,7 @@ class InterestSubscriptionTest {
 
   @Test
   void resubscribesItsTenantsAfterARedisRestart() {
-    try (SseClient acme = SseClient.open(clients, service.port(), tokens.forTenant("acme"))) {
-      acme.next();
+    try (SseClient acme = fixture.stream("acme")) {
       redis.kill();
       service.awaitStats(s -> !s.getJsonObject("broker").getBoolean("subscribed"), "the outage");
       redis.restart();

@@ -5,8 +5,10 @@ import dev.tenantcast.testing.SseClient;
 import dev.tenantcast.testing.SseEvent;
 import dev.tenantcast.testing.TestRedis;
 import dev.tenantcast.testing.TestService;
-import dev.tenantcast.testing.Tokens;
+import dev.tenantcast.testing.ServiceFixture;
 import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.extension.ExtendWith;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
@@ -20,28 +22,24 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Redis goes away under open streams: the streams stay open, /ready tells, and delivery resumes. */
+@ExtendWith(VertxExtension.class)
 class RedisOutageTest {
+  private ServiceFixture fixture;
   private TestRedis redis;
   private TestService service;
-  private Vertx clients;
-  private Tokens tokens;
   private Http http;
 
   @BeforeEach
-  void start() {
-    redis = TestRedis.start();
-    service = TestService.start(redis.url());
-    clients = Vertx.vertx();
-    tokens = new Tokens(clients);
-    http = new Http(clients, service.port());
+  void start(Vertx vertx) {
+    fixture = ServiceFixture.start(vertx);
+    redis = fixture.redis;
+    service = fixture.service;
+    http = fixture.http;
   }
 
   @AfterEach
   void stop() {
-    http.close();
-    clients.close();
-    service.close();
-    redis.close();
+    fixture.close();
   }
 
   private void awaitReady(int status) {
@@ -65,7 +63,7 @@ class RedisOutageTest {
 
   @Test
   void streamsSurviveARedisRestartAndLaterMessagesArrive() throws InterruptedException {
-    try (SseClient acme = SseClient.open(clients, service.port(), tokens.forTenant("acme"))) {
+    try (SseClient acme = fixture.open(fixture.tokens.forTenant("acme"))) {
       String connection = acme.next().payload().getString("connectionId");
       redis.publish("dashboard-update-acme", "{\"before\":\"outage\"}");
       assertEquals("outage", acme.nextContent().payload().getString("before"));
@@ -87,8 +85,7 @@ class RedisOutageTest {
 
   @Test
   void resubscribesAfterItsConnectionIsKilled() {
-    try (SseClient acme = SseClient.open(clients, service.port(), tokens.forTenant("acme"))) {
-      acme.next();
+    try (SseClient acme = fixture.stream("acme")) {
       long killed = redis.command(Request.cmd(Command.CLIENT).arg("KILL").arg("TYPE").arg("pubsub")).toLong();
       assertEquals(1, killed, "the service's subscriber connection");
       service.awaitStats(s -> s.getJsonObject("broker").getLong("reconnects") == 1
@@ -100,17 +97,11 @@ class RedisOutageTest {
   @Test
   void startsAndServesWhileRedisIsDownThenConnects() {
     redis.kill();
-    try (TestService late = startWithoutWaiting(redis.url())) {
-      try (Http client = new Http(clients, late.port())) {
-        assertEquals(200, client.get("/health").status());
-        assertEquals(503, client.get("/ready").status());
-      }
-      redis.restart();
-      late.awaitStats(s -> s.getJsonObject("broker").getBoolean("subscribed"), "subscribed once Redis is up");
-    }
-  }
-
-  private static TestService startWithoutWaiting(String url) {
-    return TestService.startUnready(url, new JsonObject());
+    TestService late = fixture.startAnotherUnready(new JsonObject());
+    Http client = fixture.http(late);
+    assertEquals(200, client.get("/health").status());
+    assertEquals(503, client.get("/ready").status());
+    redis.restart();
+    late.awaitStats(s -> s.getJsonObject("broker").getBoolean("subscribed"), "subscribed once Redis is up");
   }
 }

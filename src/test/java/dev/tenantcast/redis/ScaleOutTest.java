@@ -5,8 +5,10 @@ import dev.tenantcast.testing.SseClient;
 import dev.tenantcast.testing.SseEvent;
 import dev.tenantcast.testing.TestRedis;
 import dev.tenantcast.testing.TestService;
-import dev.tenantcast.testing.Tokens;
+import dev.tenantcast.testing.ServiceFixture;
 import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.extension.ExtendWith;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -19,37 +21,31 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 /** Two service instances on one Redis: each publish reaches every client of both, exactly once. */
+@ExtendWith(VertxExtension.class)
 class ScaleOutTest {
   private static final int MESSAGES = 50;
+  private static ServiceFixture fixture;
   private static TestRedis redis;
   private static TestService first;
   private static TestService second;
-  private static Vertx clients;
-  private static Tokens tokens;
 
   @BeforeAll
-  static void start() {
-    redis = TestRedis.start();
-    first = TestService.start(redis.url());
-    second = TestService.start(redis.url());
-    clients = Vertx.vertx();
-    tokens = new Tokens(clients);
+  static void start(Vertx vertx) {
+    fixture = ServiceFixture.start(vertx);
+    redis = fixture.redis;
+    first = fixture.service;
+    second = fixture.startAnother(new JsonObject());
   }
 
   @AfterAll
   static void stop() {
-    clients.close();
-    first.close();
-    second.close();
-    redis.close();
+    fixture.close();
   }
 
   private static List<SseClient> streams(String tenant) {
     List<SseClient> streams = new ArrayList<>();
     for (TestService instance : List.of(first, second, first, second)) {
-      SseClient client = SseClient.open(clients, instance.port(), tokens.forTenant(tenant));
-      assertEquals("CONNECTED", client.next().type());
-      streams.add(client);
+      streams.add(fixture.stream(instance, tenant));
     }
     return streams;
   }
@@ -79,8 +75,8 @@ class ScaleOutTest {
   @Test
   void anEventPostedToOneInstanceReachesTheClientsOfBothWithTheSameId() {
     List<SseClient> streams = streams("globex");
-    try (Http http = new Http(clients, second.port())) {
-      Http.Reply reply = http.postJson("/api/events", tokens.forTenant("globex", "publisher"),
+    try {
+      Http.Reply reply = fixture.http(second).postJson("/api/events", fixture.tokens.forTenant("globex", "publisher"),
           new JsonObject().put("tenant", "globex").put("type", "NOTIFICATION")
               .put("data", new JsonObject().put("via", "second")).encode());
       assertEquals(202, reply.status());

@@ -1,10 +1,13 @@
 package dev.tenantcast.sse;
 
+import dev.tenantcast.testing.ServiceFixture;
 import dev.tenantcast.testing.SseClient;
 import dev.tenantcast.testing.TestRedis;
 import dev.tenantcast.testing.TestService;
 import dev.tenantcast.testing.Tokens;
 import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.extension.ExtendWith;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
@@ -25,22 +28,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * A client that stops reading while 10,000 messages flow: it is disconnected when its buffer overflows, counted, the
  * client beside it receives everything, and the heap stays bounded (the service runs in this JVM).
  */
+@ExtendWith(VertxExtension.class)
 class SlowConsumerTest {
   private static final int MESSAGES = 10_000;
   private static final int BUFFER_BYTES = 64 * 1024;
   private static final long HEAP_BOUND = 48L * 1024 * 1024;
 
   @Test
-  void aClientThatStopsReadingIsDroppedAndTheOthersGetEverything() throws Exception {
+  void aClientThatStopsReadingIsDroppedAndTheOthersGetEverything(Vertx vertx) throws Exception {
     MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
-    try (TestRedis redis = TestRedis.start();
-         TestService service = TestService.start(redis.url(), new JsonObject()
-             .put("http", new JsonObject().put("streamBufferBytes", BUFFER_BYTES)))) {
-      Vertx clients = Vertx.vertx();
-      Tokens tokens = new Tokens(clients);
-      HttpClient slowClient = clients.createHttpClient();
-      try (SseClient reader = SseClient.open(clients, service.port(), tokens.forTenant("acme"))) {
-        assertEquals("CONNECTED", reader.next().type());
+    try (ServiceFixture fixture = ServiceFixture.start(vertx, new JsonObject()
+        .put("http", new JsonObject().put("streamBufferBytes", BUFFER_BYTES)))) {
+      TestRedis redis = fixture.redis;
+      TestService service = fixture.service;
+      Tokens tokens = fixture.tokens;
+      HttpClient slowClient = vertx.createHttpClient();
+      try (SseClient reader = fixture.stream("acme")) {
         CountDownLatch slowEnded = new CountDownLatch(1);
         HttpClientResponse slow = slowClient.request(HttpMethod.GET, service.port(), "127.0.0.1",
                 "/api/sse/dashboard?access_token=" + tokens.forTenant("acme"))
@@ -80,7 +83,6 @@ class SlowConsumerTest {
             + MESSAGES * 4 / 1024 + " MB flowed");
       } finally {
         slowClient.close();
-        clients.close();
       }
     }
   }

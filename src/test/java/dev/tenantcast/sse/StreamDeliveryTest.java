@@ -1,5 +1,8 @@
 package dev.tenantcast.sse;
 
+import org.junit.jupiter.api.extension.ExtendWith;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.core.Vertx;
 import dev.tenantcast.testing.Http;
 import dev.tenantcast.testing.ServiceFixture;
 import dev.tenantcast.testing.SseClient;
@@ -20,14 +23,15 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The stream contract end to end: real Redis, real service, real HTTP clients, real tokens. */
+@ExtendWith(VertxExtension.class)
 class StreamDeliveryTest {
   private static final int HEARTBEAT_SECONDS = 1;
   private static final int MAX_PAYLOAD = 1024;
   private static ServiceFixture fixture;
 
   @BeforeAll
-  static void start() {
-    fixture = ServiceFixture.start(new JsonObject()
+  static void start(Vertx vertx) {
+    fixture = ServiceFixture.start(vertx, new JsonObject()
         .put("http", new JsonObject().put("heartbeatSeconds", HEARTBEAT_SECONDS))
         .put("redis", new JsonObject().put("maxPayloadBytes", MAX_PAYLOAD)));
   }
@@ -43,7 +47,7 @@ class StreamDeliveryTest {
 
   @Test
   void startsWithRetryHintThenConnected() {
-    try (SseClient client = SseClient.open(fixture.clients, fixture.service.port(), fixture.tokens.forTenant("acme"))) {
+    try (SseClient client = fixture.open(fixture.tokens.forTenant("acme"))) {
       assertEquals(200, client.status());
       assertTrue(client.header("Content-Type").startsWith("text/event-stream"));
       assertEquals("no-cache", client.header("Cache-Control"));
@@ -180,11 +184,9 @@ class StreamDeliveryTest {
     String token = fixture.tokens.forTenant("acme");
     List<SseClient> streams = new ArrayList<>();
     try {
-      streams.add(SseClient.open(fixture.clients, fixture.service.port(), "/api/sse/dashboard",
-          Http.headers("Authorization", "Bearer " + token)));
-      streams.add(SseClient.open(fixture.clients, fixture.service.port(), "/api/sse/dashboard",
-          Http.headers("Cookie", "other=1; tenantcast_token=" + token)));
-      streams.add(SseClient.open(fixture.clients, fixture.service.port(), "/api/sse/dashboard?access_token=" + token, null));
+      streams.add(fixture.open("/api/sse/dashboard", Http.headers("Authorization", "Bearer " + token)));
+      streams.add(fixture.open("/api/sse/dashboard", Http.headers("Cookie", "other=1; tenantcast_token=" + token)));
+      streams.add(fixture.open("/api/sse/dashboard?access_token=" + token, null));
       for (SseClient stream : streams) {
         assertEquals(200, stream.status());
         assertEquals("CONNECTED", stream.next().type());
@@ -200,8 +202,7 @@ class StreamDeliveryTest {
 
   @Test
   void anAdminPicksTheTenantWithQuery() {
-    try (SseClient admin = SseClient.open(fixture.clients, fixture.service.port(),
-        "/api/sse/dashboard?tenant=globex&access_token=" + fixture.tokens.admin(), null)) {
+    try (SseClient admin = fixture.open("/api/sse/dashboard?tenant=globex&access_token=" + fixture.tokens.admin(), null)) {
       SseEvent connected = admin.next();
       assertEquals("globex", connected.payload().getString("tenant"));
       fixture.redis.publish("dashboard-update-globex", "{\"seen\":\"by admin\"}");
@@ -233,7 +234,7 @@ class StreamDeliveryTest {
 
   @Test
   void aStreamEndsWhenItsTokenExpires() throws InterruptedException {
-    try (SseClient acme = SseClient.open(fixture.clients, fixture.service.port(), fixture.tokens.expiringIn("acme", 2))) {
+    try (SseClient acme = fixture.open(fixture.tokens.expiringIn("acme", 2))) {
       assertEquals("CONNECTED", acme.next().type());
       SseEvent error = acme.nextContent();
       assertEquals("ERROR", error.type());
