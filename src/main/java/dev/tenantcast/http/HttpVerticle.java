@@ -9,6 +9,7 @@ import dev.tenantcast.service.ServiceContext;
 import dev.tenantcast.service.ServiceContext.SharedLimits;
 import dev.tenantcast.sse.StreamHub;
 import io.vertx.core.Future;
+import io.vertx.core.Handler;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
@@ -17,7 +18,6 @@ import io.vertx.ext.web.Route;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
-import io.vertx.ext.web.handler.CorsHandler;
 import io.vertx.ext.web.handler.StaticHandler;
 import io.vertx.micrometer.PrometheusScrapingHandler;
 import org.slf4j.Logger;
@@ -58,7 +58,7 @@ public final class HttpVerticle extends VerticleBase {
     DemoEndpoint demo = new DemoEndpoint(vertx, demoConfig, jwt);
 
     Router router = Router.router(vertx);
-    CorsHandler cors = origins.cors();
+    Handler<RoutingContext> cors = origins.cors();
     if (cors != null) {
       router.route("/api/sse/dashboard").handler(cors);
       router.route("/api/events").handler(cors);
@@ -124,11 +124,14 @@ public final class HttpVerticle extends VerticleBase {
     ctx.next();
   }
 
+  /** Our own failures carry their answer; vertx-web's handlers (body limit, CORS) fail with a status. */
   private static void failure(RoutingContext ctx) {
-    ApiError error = ctx.failure() != null ? ApiError.of(ctx.failure())
-        : ctx.statusCode() == 413 ? ApiError.tooLarge("the body is too large")
+    ApiError error = ctx.statusCode() == 413 ? ApiError.tooLarge("the body is too large")
         : ctx.statusCode() == 400 ? ApiError.badRequest("bad request")
-        : new ApiError(ctx.statusCode(), "error", "request failed", null);
+        : ctx.statusCode() == 403 ? ApiError.forbidden("forbidden")
+        : ctx.statusCode() >= 400 && ctx.statusCode() != 500 ? new ApiError(ctx.statusCode(), "error",
+            "request failed", null)
+        : ApiError.of(ctx.failure());
     error.send(ctx.request());
   }
 }

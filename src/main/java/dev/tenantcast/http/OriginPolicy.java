@@ -4,6 +4,8 @@ import dev.tenantcast.config.HttpConfig;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.Handler;
+import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.CorsHandler;
 
 import java.util.Set;
@@ -20,17 +22,28 @@ final class OriginPolicy {
     this.config = config;
   }
 
-  /** CORS for the stream, the client module and the publish API, or null when no other origin is allowed. */
-  CorsHandler cors() {
+  /**
+   * CORS for the stream, the client module and the publish API, or null when no other origin is allowed. Requests
+   * from other origins pass without CORS headers (the browser then keeps the answer from the page) rather than being
+   * refused, so that same-origin requests, which carry an Origin too, are unaffected.
+   */
+  Handler<RoutingContext> cors() {
     if (config.allowedOrigins().isEmpty()) {
       return null; // a CorsHandler without origins would allow every origin
     }
-    return CorsHandler.create()
+    CorsHandler cors = CorsHandler.create()
         .addOrigins(config.allowedOrigins())
         .allowCredentials(true)
         .allowedMethods(Set.of(HttpMethod.GET, HttpMethod.POST))
         .allowedHeaders(Set.of("Authorization", "Content-Type", "Last-Event-ID", "Idempotency-Key"))
         .maxAgeSeconds(600);
+    return ctx -> {
+      if (config.allowsOrigin(ctx.request().getHeader(HttpHeaders.ORIGIN))) {
+        cors.handle(ctx);
+      } else {
+        ctx.next();
+      }
+    };
   }
 
   /**

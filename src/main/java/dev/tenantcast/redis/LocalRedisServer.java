@@ -62,6 +62,11 @@ public final class LocalRedisServer implements AutoCloseable {
     return executable.getPath();
   }
 
+  /** The server's process id, for tests that freeze it (SIGSTOP) as a hung host would. */
+  public long pid() {
+    return process.pid();
+  }
+
   /** Kills the server at once (SIGKILL), as a crash would. */
   public void kill() {
     if (process != null) {

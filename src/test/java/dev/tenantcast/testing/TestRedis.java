@@ -44,6 +44,11 @@ public final class TestRedis implements AutoCloseable {
     return command(Request.cmd(Command.PUBLISH).arg(channel).arg(payload)).toLong();
   }
 
+  /** PUBLISH of raw bytes, which need not be valid UTF-8. */
+  public long publish(String channel, io.vertx.core.buffer.Buffer payload) {
+    return command(Request.cmd(Command.PUBLISH).arg(channel).arg(payload)).toLong();
+  }
+
   /** PUBLISHes the payloads in order, pipelined in batches. */
   public void publishAll(String channel, java.util.List<String> payloads) {
     int batch = 500;
@@ -65,6 +70,30 @@ public final class TestRedis implements AutoCloseable {
       return client.send(request).await(10, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new AssertionError("Redis command failed: " + request, e);
+    }
+  }
+
+  /** Freezes the server (SIGSTOP): its sockets stay open but nothing answers, as on a hung host. */
+  public void freeze() {
+    signal("STOP");
+  }
+
+  /** Lets a frozen server go on (SIGCONT). */
+  public void thaw() {
+    signal("CONT");
+  }
+
+  private void signal(String name) {
+    try {
+      Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(server.pid())).inheritIO().start();
+      if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        throw new AssertionError("kill -" + name + " failed");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
     }
   }
 
