@@ -1,6 +1,7 @@
 package dev.tenantcast.browser;
 
 import dev.tenantcast.config.JwtConfig;
+import dev.tenantcast.testing.Chromium;
 import dev.tenantcast.testing.TestRedis;
 import dev.tenantcast.testing.TestService;
 import io.vertx.core.json.JsonObject;
@@ -13,16 +14,11 @@ import org.openqa.selenium.OutputType;
 import org.openqa.selenium.TakesScreenshot;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.support.ui.Select;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
-import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -34,31 +30,23 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * restarts, receiving again afterwards. Set TENANTCAST_SCREENSHOT=path to save a screenshot of the live page.
  */
 class DemoDashboardBrowserTest {
-  private static final File CHROMIUM = new File("/usr/bin/chromium");
-  private static final File CHROMEDRIVER = new File("/usr/bin/chromedriver");
-
   @TempDir
   Path profile;
   private TestRedis redis;
   private TestService service;
   private int port;
+  private Chromium chromium;
   private WebDriver browser;
   private WebDriverWait wait;
 
   @BeforeEach
   void start() {
-    assertTrue(CHROMIUM.canExecute() && CHROMEDRIVER.canExecute(),
-        "the browser tests need Debian's chromium and chromium-driver: apt-get install -y chromium chromium-driver");
     redis = TestRedis.start();
     port = TestService.freePort();
     service = startService();
-    ChromeOptions options = new ChromeOptions().setBinary(CHROMIUM).addArguments("--headless=new", "--no-sandbox",
-        "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--window-size=1400,1100",
-        "--user-data-dir=" + profile.toAbsolutePath());
-    browser = new ChromeDriver(new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER)
-        .usingAnyFreePort().build(), options);
-    wait = new WebDriverWait(browser, Duration.ofSeconds(20), Duration.ofMillis(50));
+    chromium = new Chromium(profile);
+    browser = chromium.browser;
+    wait = chromium.wait;
   }
 
   private TestService startService() {
@@ -70,8 +58,8 @@ class DemoDashboardBrowserTest {
 
   @AfterEach
   void stop() {
-    if (browser != null) {
-      browser.quit();
+    if (chromium != null) {
+      chromium.close();
     }
     if (service != null) {
       service.close();
@@ -80,12 +68,11 @@ class DemoDashboardBrowserTest {
   }
 
   private WebElement byTestId(String id) {
-    return browser.findElement(By.cssSelector("[data-testid='" + id + "']"));
+    return chromium.byTestId(id);
   }
 
   private void awaitText(String testId, String text) {
-    wait.withMessage(() -> testId + " never showed '" + text + "' (it shows '" + byTestId(testId).getText() + "')")
-        .until(b -> byTestId(testId).getText().equals(text));
+    chromium.awaitText(testId, text);
   }
 
   private List<WebElement> tiles() {
