@@ -4,6 +4,7 @@ import dev.tenantcast.auth.Principal;
 import dev.tenantcast.auth.TokenExtractor;
 import dev.tenantcast.auth.TokenExtractor.Credential;
 import dev.tenantcast.auth.TokenVerifier;
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 
@@ -25,7 +26,14 @@ final class AuthHandler implements Handler<RoutingContext> {
   @Override
   public void handle(RoutingContext ctx) {
     Credential credential = TokenExtractor.from(ctx.request());
-    verifier.verify(credential == null ? null : credential.token())
+    Future<Principal> verified = verifier.verify(credential == null ? null : credential.token());
+    // A body that arrives while nothing reads it is dropped, which is what a refused request's body should be. Only
+    // when the verdict takes longer than this call (a key still to be fetched) must the body wait for it, paused:
+    // Vert.x then queues what arrives, so it is never done for a verdict that is already known.
+    if (!verified.isComplete() && !ctx.request().isEnded()) {
+      ctx.request().pause();
+    }
+    verified
         .onSuccess(principal -> {
           ctx.put(PRINCIPAL, principal);
           ctx.put(CREDENTIAL, credential);

@@ -69,8 +69,8 @@ public final class HttpVerticle extends VerticleBase {
     router.get("/api/sse/dashboard").handler(auth)
         .handler(new StreamEndpoint(streams, limits.streams(), guard, service.ids(), service.stats()));
     // Two routes, because vertx-web orders a body handler before any other on one route: the first checks the token
-    // and the limits with the body unread (paused), the second reads it.
-    router.post("/api/events").handler(HttpVerticle::pauseBody).handler(auth).handler(publish::admit);
+    // and the limits before a byte of the body is read, the second reads it.
+    router.post("/api/events").handler(auth).handler(publish::admit);
     router.post("/api/events")
         .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()))
         .handler(publish::publish);
@@ -115,13 +115,6 @@ public final class HttpVerticle extends VerticleBase {
 
   private static Route getAndHead(Router router, String path) {
     return router.route(path).method(HttpMethod.GET).method(HttpMethod.HEAD);
-  }
-
-  private static void pauseBody(RoutingContext ctx) {
-    if (!ctx.request().isEnded()) {
-      ctx.request().pause();
-    }
-    ctx.next();
   }
 
   /** Our own failures carry their answer; vertx-web's handlers (body limit, CORS) fail with a status. */

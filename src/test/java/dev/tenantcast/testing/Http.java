@@ -46,6 +46,11 @@ public final class Http implements AutoCloseable {
     return request.sendBuffer(Buffer.buffer(body));
   }
 
+  /** POST with any headers and body bytes. */
+  public io.vertx.core.Future<HttpResponse<Buffer>> postAsync(String uri, MultiMap headers, Buffer body) {
+    return client.post(uri).putHeaders(headers).sendBuffer(body);
+  }
+
   public static Reply toReply(HttpResponse<Buffer> response) {
     JsonObject json = null;
     try {

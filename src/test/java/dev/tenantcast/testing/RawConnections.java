@@ -26,6 +26,7 @@ public final class RawConnections implements AutoCloseable {
   private final Map<Integer, String> firstLines = new ConcurrentHashMap<>();
   private final Map<Integer, Long> closedAtNanos = new ConcurrentHashMap<>();
   private final AtomicInteger connected = new AtomicInteger();
+  private final AtomicInteger failedToConnect = new AtomicInteger();
   private int opened;
   private final long startedNanos = System.nanoTime();
 
@@ -46,7 +47,8 @@ public final class RawConnections implements AutoCloseable {
       for (int i = from; i < Math.min(count, from + batch); i++) {
         int index = base + i;
         int nth = i;
-        opening.add(client.connect(port, "127.0.0.1").onSuccess(socket -> {
+        opening.add(client.connect(port, "127.0.0.1").onFailure(e -> failedToConnect.incrementAndGet())
+            .onSuccess(socket -> {
           connected.incrementAndGet();
           StringBuilder head = new StringBuilder();
           socket.handler(data -> {
@@ -90,6 +92,11 @@ public final class RawConnections implements AutoCloseable {
 
   public int connected() {
     return connected.get();
+  }
+
+  /** Connections the server did not accept within the connect timeout. */
+  public int failedToConnect() {
+    return failedToConnect.get();
   }
 
   public int closedByServer() {

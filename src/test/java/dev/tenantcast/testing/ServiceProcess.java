@@ -25,6 +25,7 @@ public final class ServiceProcess implements AutoCloseable {
   private final int port;
   private final Path log;
 
+  /** Its log stays in target/ for a look after a failure. */
   private ServiceProcess(Process process, int port, Path log) {
     this.process = process;
     this.port = port;
@@ -134,11 +135,8 @@ public final class ServiceProcess implements AutoCloseable {
     process.destroyForcibly();
     try {
       process.waitFor(10, TimeUnit.SECONDS);
-      Files.deleteIfExists(log);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-    } catch (IOException ignored) {
-      // a log left in target/ is harmless
     }
   }
 }

@@ -32,7 +32,9 @@ public final class SseClient implements AutoCloseable {
   private final HttpClient http;
   private final BlockingQueue<SseEvent> events = new LinkedBlockingQueue<>();
   private final CountDownLatch ended = new CountDownLatch(1);
-  private final StringBuilder pending = new StringBuilder();
+  /** Bytes of an unfinished line: decoded only when complete, as a chunk may end inside a UTF-8 character. */
+  private final java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream();
+  private boolean afterCr;
   private final Map<String, List<String>> fields = new LinkedHashMap<>();
   private HttpClientResponse response;
 
@@ -53,7 +55,7 @@ public final class SseClient implements AutoCloseable {
           .compose(request -> {
             // Handlers go on before the request is sent: set later, they could miss the first chunk.
             Future<HttpClientResponse> response = request.response().onSuccess(r -> {
-              r.handler(buffer -> client.feed(buffer.toString()));
+              r.handler(client::feed);
               r.endHandler(v -> client.ended.countDown());
               r.exceptionHandler(e -> client.ended.countDown());
             });
@@ -98,14 +100,19 @@ public final class SseClient implements AutoCloseable {
 
   /** Skips heartbeats, returns the next other event. */
   public SseEvent nextContent() {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    return nextContent(Duration.ofSeconds(10));
+  }
+
+  /** Skips heartbeats, returns the next other event, waiting at most {@code timeout}. */
+  public SseEvent nextContent(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
     while (System.nanoTime() < deadline) {
       SseEvent event = next(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
       if (!"HEARTBEAT".equals(event.type())) {
         return event;
       }
     }
-    return fail("no event within 10 s");
+    return fail("no event within " + timeout);
   }
 
   /** Waits for the first event that matches, failing on any other non-heartbeat event before it. */
@@ -127,24 +134,21 @@ public final class SseClient implements AutoCloseable {
     http.close();
   }
 
-  private synchronized void feed(String text) {
-    pending.append(text);
-    int start = 0;
-    for (int i = 0; i < pending.length(); i++) {
-      char c = pending.charAt(i);
-      if (c != '\r' && c != '\n') {
+  private synchronized void feed(io.vertx.core.buffer.Buffer bytes) {
+    for (int i = 0; i < bytes.length(); i++) {
+      byte b = bytes.getByte(i);
+      if (b == '\n' && afterCr) {
+        afterCr = false; // the LF of a CRLF: the line ended at the CR
         continue;
       }
-      if (c == '\r' && i + 1 == pending.length()) {
-        break; // a CR at the end of a chunk may be the first half of CRLF
+      afterCr = b == '\r';
+      if (b == '\r' || b == '\n') {
+        line(pending.toString(java.nio.charset.StandardCharsets.UTF_8));
+        pending.reset();
+      } else {
+        pending.write(b);
       }
-      line(pending.substring(start, i));
-      if (c == '\r' && pending.charAt(i + 1) == '\n') {
-        i++;
-      }
-      start = i + 1;
     }
-    pending.delete(0, start);
   }
 
   private void line(String line) {
