@@ -1,7 +1,5 @@
 package dev.tenantcast.app;
 
-import dev.tenantcast.bus.Envelope;
-import dev.tenantcast.bus.EnvelopeCodec;
 import dev.tenantcast.config.ConfigException;
 import dev.tenantcast.config.RedisConfig;
 import dev.tenantcast.config.TenantcastConfig;
@@ -53,11 +51,6 @@ public final class Tenantcast {
       LOG.info("Network transport: native epoll");
     } else {
       LOG.info("Network transport: NIO ({})", String.valueOf(vertx.unavailableNativeTransportCause()));
-    }
-    try {
-      vertx.eventBus().registerDefaultCodec(Envelope.class, new EnvelopeCodec());
-    } catch (IllegalStateException alreadyRegistered) {
-      // a second service instance in the same Vert.x: the codec is the same
     }
     MeterRegistry registry = BackendRegistries.getNow(config.instanceId());
     ServiceContext context = ServiceContext.create(config.instanceId(), config.http(),

@@ -20,6 +20,7 @@ public final class BrokerEndpoint {
 
   public BrokerEndpoint(EventBus bus) {
     this.bus = bus;
+    EnvelopeCodec.registerOn(bus);
   }
 
   /**

@@ -2,7 +2,6 @@ package dev.tenantcast.sse;
 
 import dev.tenantcast.bus.TenantId;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpServerRequest;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -20,8 +19,7 @@ final class SseStream {
   private final String id;
   private final TenantId tenant;
   private final long expiresAtMillis;
-  private final HttpServerRequest request;
-  private final ChunkWriter writer;
+  private final StreamSink sink;
   /** Run once when the stream is forgotten: gives back what admitting it took. */
   private final Runnable onClosed;
   private boolean open = true;
@@ -31,12 +29,11 @@ final class SseStream {
   private int pendingBytes;
   private int heartbeatSlot;
 
-  SseStream(String id, TenantId tenant, long expiresAtMillis, HttpServerRequest request, Runnable onClosed) {
+  SseStream(String id, TenantId tenant, long expiresAtMillis, StreamSink sink, Runnable onClosed) {
     this.id = id;
     this.tenant = tenant;
     this.expiresAtMillis = expiresAtMillis;
-    this.request = request;
-    this.writer = ChunkWriter.of(request);
+    this.sink = sink;
     this.onClosed = onClosed;
   }
 
@@ -63,12 +60,7 @@ final class SseStream {
   /** Writes the first frame; frames for this stream before it are skipped, so the first frame is always first. */
   void start(Buffer firstFrame) {
     started = true;
-    request.response().write(firstFrame);
-    // With the head written nothing reads these maps again, but the stream keeps its request for hours: they hold
-    // about 1 kB of header and query strings per stream (the token among them), a tenth of an idle stream's cost.
-    request.headers().clear();
-    request.params().clear();
-    request.response().headers().clear();
+    sink.start(firstFrame);
   }
 
   boolean started() {
@@ -88,7 +80,7 @@ final class SseStream {
     if (!open) {
       return true;
     }
-    if (request.response().writeQueueFull()) {
+    if (sink.full()) {
       return false;
     }
     pending.add(frame);
@@ -102,21 +94,18 @@ final class SseStream {
   /** Writes what is queued with one flush, so a burst costs one system call per stream rather than one per frame. */
   void flush() {
     if (open && !pending.isEmpty()) {
-      writer.write(pending);
+      sink.write(pending);
     }
     pending.clear();
     pendingBytes = 0;
   }
 
-  /**
-   * Ends the stream politely, after the frames already queued, and its connection with it: the client reconnects
-   * on a new one, and an idle kept-alive connection would only hold a socket.
-   */
+  /** Ends the stream politely, after the frames already queued. */
   void end() {
     flush();
     if (open) {
       open = false;
-      request.response().end().onComplete(ended -> request.connection().close());
+      sink.end();
     }
   }
 
@@ -129,7 +118,7 @@ final class SseStream {
     pending.clear();
     if (open) {
       open = false;
-      request.response().reset();
+      sink.abort();
     }
   }
 }

@@ -59,7 +59,7 @@ public final class StreamHub {
   public void open(HttpServerRequest request, TenantId tenant, long expiresAtMillis, String connectionId,
                    Runnable onClosed) {
     HttpServerResponse response = request.response();
-    SseStream stream = new SseStream(connectionId, tenant, expiresAtMillis, request, onClosed);
+    SseStream stream = new SseStream(connectionId, tenant, expiresAtMillis, StreamSink.of(request), onClosed);
     response.closeHandler(v -> fanout.remove(stream));
     response.endHandler(v -> fanout.remove(stream));
     response.setChunked(true)

@@ -11,19 +11,22 @@ import java.util.Set;
 /**
  * Everything Tenantcast relies on below Vert.x's public API, in one place. Checked against Vert.x 5.0.7
  * ({@code HttpServerConnectionInitializer.configureHttp1Pipeline}: {@code httpDecoder}, {@code httpEncoder}, then
- * {@code inflater} and {@code deflater} when (de)compression is on, {@code chunkedWriter} and {@code idle} when those
- * features are in use, and {@code handler} last; {@code h2c} after the encoder when HTTP/2 cleartext upgrade is on).
- * Recheck when the Vert.x BOM moves: ChunkWriterTest fails if the pipeline changes shape.
+ * {@code inflater} and {@code deflater} when (de)compression is on, {@code webSocketExtensionHandler} when WebSocket
+ * compression is on (the default), {@code chunkedWriter} and {@code idle} when those features are in use, and
+ * {@code handler} last; {@code h2c} after the encoder when HTTP/2 cleartext upgrade is on).
+ * Recheck when the Vert.x BOM moves: StreamSinkTest fails if the pipeline changes shape.
  */
 final class VertxInternals {
   /** The HTTP/1.1 response encoder's name in the server pipeline. */
   static final String HTTP_ENCODER = "httpEncoder";
   /**
-   * What may follow the encoder for a write below it to be the same as a write through it: Vert.x's own handler and
-   * the inbound-only decompressor. Anything else (the {@code deflater}, {@code idle}, {@code chunkedWriter},
-   * {@code h2c}, or a name a later version adds) could transform or track outbound data, so it disables direct writes.
+   * What may follow the encoder for a write below it to be the same as a write through it: Vert.x's own handler, the
+   * inbound-only decompressor, and Netty's WebSocket extension handler (it acts only on the 101 upgrade response and
+   * passes every ByteBuf through; checked in Netty 4.2.9). Anything else (the {@code deflater}, {@code idle},
+   * {@code chunkedWriter}, {@code h2c}, or a name a later version adds) could transform or track outbound data, so it
+   * disables direct writes.
    */
-  static final Set<String> SAFE_AFTER_ENCODER = Set.of("handler", "inflater");
+  static final Set<String> SAFE_AFTER_ENCODER = Set.of("handler", "inflater", "webSocketExtensionHandler");
 
   private VertxInternals() {
   }

@@ -38,20 +38,25 @@ public final class SseClient implements AutoCloseable {
   private final Map<String, List<String>> fields = new LinkedHashMap<>();
   private HttpClientResponse response;
 
-  private SseClient(Vertx vertx) {
-    this.http = vertx.createHttpClient(new HttpClientOptions().setKeepAlive(false), new PoolOptions().setHttp1MaxSize(1));
+  private SseClient(Vertx vertx, HttpClientOptions options) {
+    this.http = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(1));
   }
 
   /** Opens a stream and waits for the response head. */
   public static SseClient open(Vertx vertx, int port, String uri, MultiMap headers) {
-    SseClient client = new SseClient(vertx);
-    RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port)
+    return open(vertx, new HttpClientOptions().setKeepAlive(false), port, uri, headers);
+  }
+
+  /** The same with client options of the test's choosing (e.g. decompression). */
+  public static SseClient open(Vertx vertx, HttpClientOptions options, int port, String uri, MultiMap headers) {
+    SseClient client = new SseClient(vertx, options);
+    RequestOptions get = new RequestOptions().setMethod(HttpMethod.GET).setHost("127.0.0.1").setPort(port)
         .setURI(uri);
     if (headers != null) {
-      options.setHeaders(headers);
+      get.setHeaders(headers);
     }
     try {
-      client.response = client.http.request(options)
+      client.response = client.http.request(get)
           .compose(request -> {
             // Handlers go on before the request is sent: set later, they could miss the first chunk.
             Future<HttpClientResponse> response = request.response().onSuccess(r -> {

@@ -1,0 +1,102 @@
+package dev.tenantcast.sse;
+
+import io.netty.channel.ChannelHandlerContext;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+
+import java.util.List;
+
+/**
+ * Where a stream's bytes go: its HTTP response. {@link #of} picks how frames after the first are written. On HTTP/1.1
+ * it hands the frames' shared, ready-made chunks to the channel just below Vert.x's HTTP encoder, then flushes once:
+ * going through {@code response.write} costs a promise, a chunk header, a promise combiner and several buffer views
+ * per write, which made it the largest allocation per delivery (see bench/RESULTS.md). Vert.x writes the head and
+ * first chunk, and the last chunk at the end, through its encoder as usual; in between, the body is the same chunked
+ * encoding, so the two paths agree. That holds only while nothing after the encoder handles outbound data
+ * ({@link VertxInternals}): with a compressor there, or on another protocol (HTTP/2), frames go through
+ * {@code response.write}.
+ */
+class StreamSink {
+  private final HttpServerRequest request;
+
+  StreamSink(HttpServerRequest request) {
+    this.request = request;
+  }
+
+  static StreamSink of(HttpServerRequest request) {
+    if (request.version() == HttpVersion.HTTP_1_1) {
+      ChannelHandlerContext encoder = VertxInternals.encoderContextIfDirectWritesAreSafe(request.connection());
+      if (encoder != null) {
+        return new BelowEncoder(request, encoder);
+      }
+    }
+    return new StreamSink(request);
+  }
+
+  /** Whether frames go below Vert.x's encoder (for tests). */
+  boolean direct() {
+    return false;
+  }
+
+  /** Writes the response head with the first frame. */
+  void start(Buffer firstFrame) {
+    HttpServerResponse response = request.response();
+    response.write(firstFrame);
+    // With the head written nothing reads these maps again, but the stream keeps its request for hours: they hold
+    // about 1 kB of header and query strings per stream (the token among them), a tenth of an idle stream's cost.
+    request.headers().clear();
+    request.params().clear();
+    response.headers().clear();
+  }
+
+  /** Whether more than the stream's buffer limit is queued in the connection: the client stopped reading. */
+  boolean full() {
+    return request.response().writeQueueFull();
+  }
+
+  /** Writes the frames, in order, with one flush. */
+  void write(List<WireFrame> frames) {
+    if (frames.size() == 1) {
+      request.response().write(frames.get(0).bytes());
+      return;
+    }
+    Buffer batch = Buffer.buffer();
+    frames.forEach(frame -> batch.appendBuffer(frame.bytes()));
+    request.response().write(batch);
+  }
+
+  /** Ends the response, and the connection after it: the client reconnects on a new one. */
+  void end() {
+    request.response().end().onComplete(ended -> request.connection().close());
+  }
+
+  /** Drops the connection at once. */
+  void abort() {
+    request.response().reset();
+  }
+
+  /** Chunks written (and flushed) from the encoder's context, so they pass below it, straight to the socket. */
+  private static final class BelowEncoder extends StreamSink {
+    private final ChannelHandlerContext encoder;
+
+    BelowEncoder(HttpServerRequest request, ChannelHandlerContext encoder) {
+      super(request);
+      this.encoder = encoder;
+    }
+
+    @Override
+    boolean direct() {
+      return true;
+    }
+
+    @Override
+    void write(List<WireFrame> frames) {
+      for (WireFrame frame : frames) {
+        encoder.write(frame.chunk(), encoder.voidPromise());
+      }
+      encoder.flush();
+    }
+  }
+}

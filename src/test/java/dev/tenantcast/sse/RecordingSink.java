@@ -1,0 +1,52 @@
+package dev.tenantcast.sse;
+
+import io.vertx.core.buffer.Buffer;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/** A stream's sink without a connection: records what the stream writes, and can play a client that stopped reading. */
+final class RecordingSink extends StreamSink {
+  final List<Buffer> started = new ArrayList<>();
+  /** One entry per write call: the frames it carried, in order. */
+  final List<List<WireFrame>> writes = new ArrayList<>();
+  boolean full;
+  int ended;
+  int aborted;
+
+  RecordingSink() {
+    super(null);
+  }
+
+  @Override
+  void start(Buffer firstFrame) {
+    started.add(firstFrame);
+  }
+
+  @Override
+  boolean full() {
+    return full;
+  }
+
+  @Override
+  void write(List<WireFrame> frames) {
+    writes.add(List.copyOf(frames));
+  }
+
+  @Override
+  void end() {
+    ended++;
+  }
+
+  @Override
+  void abort() {
+    aborted++;
+  }
+
+  /** Every frame written so far, as text, in order. */
+  List<String> frames() {
+    List<String> text = new ArrayList<>();
+    writes.forEach(w -> w.forEach(f -> text.add(f.bytes().toString())));
+    return text;
+  }
+}

@@ -1,0 +1,229 @@
+package dev.tenantcast.sse;
+
+import dev.tenantcast.bus.BrokerClient;
+import dev.tenantcast.bus.BrokerEndpoint;
+import dev.tenantcast.bus.BrokerStatus;
+import dev.tenantcast.bus.Envelope;
+import dev.tenantcast.bus.Interest;
+import dev.tenantcast.bus.MessageType;
+import dev.tenantcast.bus.TenantId;
+import dev.tenantcast.stats.ServiceMetrics;
+import dev.tenantcast.stats.ServiceStats;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The fan-out of one HTTP verticle instance, on a real (in-process) event bus and a real event loop, with streams that
+ * record what they would write: encoding once, tenant routing, one write per pass, heartbeat slots, token expiry,
+ * slow consumers and interest.
+ */
+@ExtendWith(VertxExtension.class)
+class TenantFanoutTest {
+  private static final int HEARTBEAT_SECONDS = 3;
+  private Vertx vertx;
+  private Context context;
+  private TenantFanout fanout;
+  private ServiceStats stats;
+  private BrokerEndpoint broker;
+  private final List<Interest> interest = new ArrayList<>();
+
+  @BeforeEach
+  void start(Vertx vertx) throws Exception {
+    this.vertx = vertx;
+    context = vertx.getOrCreateContext();
+    stats = new ServiceStats("test");
+    broker = new BrokerEndpoint(vertx.eventBus());
+    broker.serveInterest(i -> {
+      synchronized (interest) {
+        interest.add(i);
+      }
+      return Future.succeededFuture();
+    }).await(5, TimeUnit.SECONDS);
+    fanout = onLoop(() -> new TenantFanout(vertx, new BrokerClient(vertx.eventBus()), stats,
+        new ServiceMetrics(new SimpleMeterRegistry(), stats, new BrokerStatus(), () -> 0), HEARTBEAT_SECONDS));
+    onLoop(() -> fanout.start()).await(5, TimeUnit.SECONDS);
+  }
+
+  /** Runs on the fan-out's event loop, as everything that touches it does, and waits for the result. */
+  private <T> T onLoop(Callable<T> action) throws Exception {
+    Promise<T> done = Promise.promise();
+    context.runOnContext(v -> {
+      try {
+        done.complete(action.call());
+      } catch (Exception e) {
+        done.fail(e);
+      }
+    });
+    return done.future().await(5, TimeUnit.SECONDS);
+  }
+
+  /** Waits until the loop has run everything queued so far (deliveries, then the deferred flush). */
+  private void settle() throws Exception {
+    onLoop(() -> null);
+    onLoop(() -> null);
+  }
+
+  private record Added(SseStream stream, RecordingSink sink, AtomicInteger closed) {
+  }
+
+  private Added add(String tenant, long expiresAt) throws Exception {
+    RecordingSink sink = new RecordingSink();
+    AtomicInteger closed = new AtomicInteger();
+    SseStream stream = new SseStream(tenant + "-" + System.nanoTime(), new TenantId(tenant), expiresAt, sink,
+        closed::incrementAndGet);
+    onLoop(() -> {
+      fanout.add(stream, Buffer.buffer("first"));
+      return null;
+    });
+    // started once its tenant's consumer is registered and interest answered
+    for (int i = 0; i < 100 && !stream.started(); i++) {
+      settle();
+    }
+    assertTrue(stream.started());
+    return new Added(stream, sink, closed);
+  }
+
+  private void deliver(String tenant, int n) {
+    broker.deliver(Envelope.of("id-" + n, MessageType.DASHBOARD_UPDATE, tenant == null ? null : new TenantId(tenant),
+        new JsonObject().put("n", n), 1L));
+  }
+
+  @Test
+  void aTenantsEventIsEncodedOnceAndWrittenToItsStreamsOnly() throws Exception {
+    Added acme1 = add("acme", Long.MAX_VALUE);
+    Added acme2 = add("acme", Long.MAX_VALUE);
+    Added globex = add("globex", Long.MAX_VALUE);
+    deliver("acme", 1);
+    settle();
+    assertEquals(1, acme1.sink().writes.size());
+    assertSame(acme1.sink().writes.get(0).get(0), acme2.sink().writes.get(0).get(0), "one frame shared by both");
+    assertTrue(acme1.sink().frames().get(0).startsWith("id: id-1\ndata: {\"type\":\"DASHBOARD_UPDATE\""));
+    assertTrue(globex.sink().writes.isEmpty(), "never another tenant's");
+    assertEquals(2, stats.toJson().getJsonObject("messages").getLong("delivered"));
+  }
+
+  @Test
+  void eventsOfOnePassAreFlushedTogetherAndBroadcastsReachEveryone() throws Exception {
+    Added acme = add("acme", Long.MAX_VALUE);
+    Added globex = add("globex", Long.MAX_VALUE);
+    onLoop(() -> {
+      deliver("acme", 1);
+      deliver("acme", 2);
+      deliver(null, 3);
+      return null;
+    });
+    settle();
+    assertEquals(1, acme.sink().writes.size(), "one write for the pass: " + acme.sink().frames());
+    assertEquals(3, acme.sink().writes.get(0).size());
+    assertEquals(1, globex.sink().frames().size(), "the broadcast only");
+  }
+
+  @Test
+  void eachStreamGetsOneHeartbeatPerIntervalSpreadOverTheTicks() throws Exception {
+    List<Added> streams = new ArrayList<>();
+    for (int i = 0; i < 2 * HEARTBEAT_SECONDS; i++) {
+      streams.add(add("acme", Long.MAX_VALUE));
+    }
+    for (int tick = 0; tick < HEARTBEAT_SECONDS; tick++) {
+      onLoop(() -> {
+        fanout.tick(1000);
+        return null;
+      });
+      settle();
+      int withHeartbeat = (int) streams.stream().filter(s -> !s.sink().writes.isEmpty()).count();
+      assertEquals(2 * (tick + 1), withHeartbeat, "two more streams per tick");
+    }
+    for (Added s : streams) {
+      assertEquals(1, s.sink().frames().size());
+      assertTrue(s.sink().frames().get(0).startsWith("data: {\"type\":\"HEARTBEAT\""), "no id on a heartbeat");
+    }
+  }
+
+  @Test
+  void aStreamWhoseTokenExpiredIsToldThenEndedAndReleasedOnce() throws Exception {
+    Added expiring = add("acme", 5_000);
+    Added lasting = add("acme", Long.MAX_VALUE);
+    onLoop(() -> {
+      fanout.tick(4_999);
+      return null;
+    });
+    assertEquals(0, expiring.sink().ended);
+    onLoop(() -> {
+      fanout.tick(5_000);
+      return null;
+    });
+    assertTrue(expiring.sink().frames().get(expiring.sink().frames().size() - 1).contains("\"TOKEN_EXPIRED\""));
+    assertEquals(1, expiring.sink().ended);
+    assertEquals(1, expiring.closed().get());
+    onLoop(() -> {
+      fanout.remove(expiring.stream());
+      return null;
+    });
+    assertEquals(1, expiring.closed().get(), "released once, however often it is removed");
+    assertEquals(0, lasting.sink().ended);
+  }
+
+  @Test
+  void aStreamThatStoppedReadingIsDroppedAndTheOthersGetTheEvent() throws Exception {
+    Added slow = add("acme", Long.MAX_VALUE);
+    Added fast = add("acme", Long.MAX_VALUE);
+    slow.sink().full = true;
+    deliver("acme", 1);
+    settle();
+    assertEquals(1, slow.sink().aborted);
+    assertEquals(1, slow.closed().get());
+    assertEquals(1, fast.sink().frames().size());
+    JsonObject messages = stats.toJson().getJsonObject("messages");
+    assertEquals(1, messages.getLong("slowConsumersClosed"));
+    assertEquals(1, messages.getLong("dropped"));
+  }
+
+  @Test
+  void theFirstStreamOfATenantDeclaresInterestAndTheLastWithdrawsIt() throws Exception {
+    Added first = add("acme", Long.MAX_VALUE);
+    Added second = add("acme", Long.MAX_VALUE);
+    onLoop(() -> {
+      fanout.remove(first.stream());
+      return null;
+    });
+    settle();
+    synchronized (interest) {
+      assertEquals(List.of(new Interest(new TenantId("acme"), true)), interest);
+    }
+    onLoop(() -> {
+      fanout.remove(second.stream());
+      return null;
+    });
+    for (int i = 0; i < 100 && interestSize() < 2; i++) {
+      settle();
+    }
+    synchronized (interest) {
+      assertEquals(new Interest(new TenantId("acme"), false), interest.get(1));
+    }
+  }
+
+  private int interestSize() {
+    synchronized (interest) {
+      return interest.size();
+    }
+  }
+}
