@@ -48,7 +48,8 @@ public record RedisConfig(
 
   public static RedisConfig from(JsonObject json) {
     ConfigReader r = new ConfigReader(json, "redis");
-    r.allowOnly(Set.of("url", "embedded", "subscriptionMode", "channels", "maxPayloadBytes", "reconnectMinMillis", "reconnectMaxMillis",
+    r.allowOnly(Set.of("url", "embedded", "subscriptionMode", "channels", "maxPayloadBytes", "reconnectMinMillis",
+        "reconnectMaxMillis",
         "maxPendingPublishes"));
     String url = r.optionalString("url");
     if (url != null && !url.matches("rediss?://.+")) {

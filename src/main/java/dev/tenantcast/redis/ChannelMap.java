@@ -84,11 +84,15 @@ public final class ChannelMap {
     Template best = null;
     for (Template template : byPattern.values()) {
       if (tenantRoute(template, channel) != null && (best == null
-          || template.prefix().length() + template.suffix().length() > best.prefix().length() + best.suffix().length())) {
+          || affixLength(template) > affixLength(best))) {
         best = template;
       }
     }
     return best == null ? null : tenantRoute(best, channel);
+  }
+
+  private static int affixLength(Template template) {
+    return template.prefix().length() + template.suffix().length();
   }
 
   private static Route tenantRoute(Template template, String channel) {

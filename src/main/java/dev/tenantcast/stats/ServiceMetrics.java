@@ -32,7 +32,8 @@ public final class ServiceMetrics {
         s -> s.counter("dropped"));
     counter(registry, "tenantcast.slow.consumers.closed", "streams closed because they stopped reading", stats,
         s -> s.counter("slowConsumersClosed"));
-    counter(registry, "tenantcast.published", "events published through the broker", stats, s -> s.counter("published"));
+    counter(registry, "tenantcast.published", "events published through the broker", stats,
+        s -> s.counter("published"));
     counter(registry, "tenantcast.publish.failures", "publishes refused or failed", stats,
         s -> s.counter("publishFailures"));
     for (RejectReason reason : RejectReason.values()) {

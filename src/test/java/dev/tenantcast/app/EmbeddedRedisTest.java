@@ -1,13 +1,13 @@
 package dev.tenantcast.app;
 
 import dev.tenantcast.redis.LocalRedisServer;
-import dev.tenantcast.testing.SseClient;
 import dev.tenantcast.testing.ServiceFixture;
+import dev.tenantcast.testing.SseClient;
 import io.vertx.core.Vertx;
-import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.extension.ExtendWith;
 import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.net.URI;
 

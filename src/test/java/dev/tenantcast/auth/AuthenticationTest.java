@@ -1,15 +1,15 @@
 package dev.tenantcast.auth;
 
-import org.junit.jupiter.api.extension.ExtendWith;
-import io.vertx.junit5.VertxExtension;
-import io.vertx.core.Vertx;
 import dev.tenantcast.testing.Http;
 import dev.tenantcast.testing.ServiceFixture;
 import dev.tenantcast.testing.SseClient;
 import dev.tenantcast.testing.Tokens;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -101,7 +101,8 @@ class AuthenticationTest {
     assertEquals(401, fixture.http.get("/api/sse/stats").status());
     assertEquals(403, fixture.http.get("/api/sse/stats", Http.headers("Authorization",
         "Bearer " + fixture.tokens.forTenant("acme", "publisher"))).status());
-    Http.Reply stats = fixture.http.get("/api/sse/stats", Http.headers("Authorization", "Bearer " + fixture.tokens.admin()));
+    Http.Reply stats = fixture.http.get("/api/sse/stats",
+        Http.headers("Authorization", "Bearer " + fixture.tokens.admin()));
     assertEquals(200, stats.status());
     assertEquals(fixture.service.stats().getString("instanceId"), stats.json().getString("instanceId"));
     assertTrue(stats.json().getJsonObject("broker").getBoolean("subscribed"));

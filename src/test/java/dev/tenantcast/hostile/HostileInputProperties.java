@@ -20,6 +20,7 @@ import net.jqwik.api.lifecycle.AfterContainer;
 import net.jqwik.api.lifecycle.AfterProperty;
 import net.jqwik.api.lifecycle.BeforeContainer;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -146,7 +147,7 @@ class HostileInputProperties {
 
   @Property(tries = 100)
   void anyTenantParameterOpensOnlyTheTokensOwnTenant(@ForAll("tenantish") String tenant) {
-    String uri = "/api/sse/dashboard?tenant=" + java.net.URLEncoder.encode(tenant, java.nio.charset.StandardCharsets
+    String uri = "/api/sse/dashboard?tenant=" + java.net.URLEncoder.encode(tenant, StandardCharsets
         .UTF_8) + "&access_token=" + fixture.tokens.forTenant("acme");
     int status = statusOf(uri);
     if (tenant.equals("acme")) {
@@ -169,7 +170,7 @@ class HostileInputProperties {
   record Payload(String text, Boolean mustDeliver) {
     /** The text as it travels (UTF-8): a lone surrogate, which the generators make, travels as '?'. */
     Payload {
-      text = new String(text.getBytes(java.nio.charset.StandardCharsets.UTF_8), java.nio.charset.StandardCharsets.UTF_8);
+      text = new String(text.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8);
     }
 
     /** Escaped, so that a report shows every character. */
@@ -273,8 +274,8 @@ class HostileInputProperties {
   @Provide
   Arbitrary<byte[]> bodies() {
     return Arbitraries.oneOf(payloads().map(p -> ("{\"type\":\"NOTIFICATION\",\"data\":" + p.text() + "}")
-            .getBytes(java.nio.charset.StandardCharsets.UTF_8)),
-        payloads().map(p -> p.text().getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+            .getBytes(StandardCharsets.UTF_8)),
+        payloads().map(p -> p.text().getBytes(StandardCharsets.UTF_8)),
         Arbitraries.bytes().array(byte[].class).ofMaxSize(200));
   }
 
@@ -292,7 +293,7 @@ class HostileInputProperties {
   void anyRequestBytesAreAnsweredWithoutServerError(@ForAll("requestLines") String request) {
     try (RawConnections raw = new RawConnections(vertx)) {
       raw.open(fixture.service.port(), 1, 1, i -> Buffer.buffer(request.getBytes(
-          java.nio.charset.StandardCharsets.ISO_8859_1)));
+          StandardCharsets.ISO_8859_1)));
       raw.awaitClosed(1, 300);
       String answer = raw.answers().keySet().iterator().next();
       assertTrue(answer.equals("none") || !answer.matches("HTTP/1\\.[01] 5\\d\\d.*"), request + " -> " + answer);

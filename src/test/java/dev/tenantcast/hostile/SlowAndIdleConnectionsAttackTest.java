@@ -41,7 +41,8 @@ class SlowAndIdleConnectionsAttackTest {
       slow.open(port, SLOWLORIS, 200, i -> Buffer.buffer("G"));
       idle.open(port, IDLE, 500, i -> Buffer.buffer());
       unsent.open(port, UNSENT_BODIES, 50, i -> Buffer.buffer("POST /api/events HTTP/1.1\r\nHost: x\r\n"
-          + "Authorization: Bearer " + publisher + "\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{"));
+          + "Authorization: Bearer " + publisher + "\r\nContent-Type: application/json\r\n"
+          + "Content-Length: 1000\r\n\r\n{"));
       // The slow heads go on, one byte at a time, while the service keeps serving everyone else.
       int healthy = 0;
       int probes = 0;

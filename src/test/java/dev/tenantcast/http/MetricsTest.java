@@ -1,16 +1,16 @@
 package dev.tenantcast.http;
 
+import dev.tenantcast.testing.ServiceFixture;
 import dev.tenantcast.testing.SseClient;
 import dev.tenantcast.testing.TestRedis;
 import dev.tenantcast.testing.TestService;
-import dev.tenantcast.testing.ServiceFixture;
 import io.vertx.core.Vertx;
-import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.extension.ExtendWith;
 import io.vertx.ext.web.client.WebClient;
+import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.HashMap;
 import java.util.Map;

@@ -1,10 +1,5 @@
 package dev.tenantcast.http;
 
-import org.junit.jupiter.api.extension.ExtendWith;
-import io.vertx.junit5.Checkpoint;
-import io.vertx.junit5.VertxExtension;
-import io.vertx.junit5.VertxTestContext;
-import org.junit.jupiter.api.Timeout;
 import dev.tenantcast.bus.Addresses;
 import dev.tenantcast.testing.Http;
 import dev.tenantcast.testing.ServiceFixture;
@@ -13,9 +8,14 @@ import dev.tenantcast.testing.SseEvent;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.Checkpoint;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.junit5.VertxTestContext;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -88,16 +88,19 @@ class PublishApiTest {
   void refusesCallersWithoutTheRight() {
     JsonObject data = new JsonObject().put("x", 1);
     assertEquals(401, fixture.http.postJson("/api/events", null, event("acme", "NOTIFICATION", data)).status());
-    assertEquals(401, fixture.http.postJson("/api/events", fixture.tokens.expired("acme"), event("acme", "NOTIFICATION", data))
+    assertEquals(401, fixture.http.postJson("/api/events", fixture.tokens.expired("acme"),
+        event("acme", "NOTIFICATION", data))
         .status());
-    Http.Reply viewer = fixture.http.postJson("/api/events", fixture.tokens.forTenant("acme"), event("acme", "NOTIFICATION", data));
+    Http.Reply viewer = fixture.http.postJson("/api/events", fixture.tokens.forTenant("acme"),
+        event("acme", "NOTIFICATION", data));
     assertEquals(403, viewer.status());
     assertEquals("forbidden", viewer.json().getString("error"));
     assertEquals(403, fixture.http.postJson("/api/events", fixture.tokens.forTenant("acme", "publisher"),
         event("globex", "NOTIFICATION", data)).status());
     assertEquals(403, fixture.http.postJson("/api/events", fixture.tokens.forTenant("acme", "publisher"),
         event(null, "SYSTEM_ALERT", data)).status());
-    assertEquals(202, fixture.http.postJson("/api/events", fixture.tokens.admin(), event("globex", "NOTIFICATION", data)).status());
+    assertEquals(202, fixture.http.postJson("/api/events", fixture.tokens.admin(),
+        event("globex", "NOTIFICATION", data)).status());
   }
 
   @Test

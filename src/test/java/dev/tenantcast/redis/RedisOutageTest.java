@@ -1,20 +1,20 @@
 package dev.tenantcast.redis;
 
 import dev.tenantcast.testing.Http;
+import dev.tenantcast.testing.ServiceFixture;
 import dev.tenantcast.testing.SseClient;
 import dev.tenantcast.testing.SseEvent;
 import dev.tenantcast.testing.TestRedis;
 import dev.tenantcast.testing.TestService;
-import dev.tenantcast.testing.ServiceFixture;
 import io.vertx.core.Vertx;
-import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.extension.ExtendWith;
 import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 

@@ -1,18 +1,18 @@
 package dev.tenantcast.redis;
 
 import dev.tenantcast.testing.Http;
+import dev.tenantcast.testing.ServiceFixture;
 import dev.tenantcast.testing.SseClient;
 import dev.tenantcast.testing.SseEvent;
 import dev.tenantcast.testing.TestRedis;
 import dev.tenantcast.testing.TestService;
-import dev.tenantcast.testing.ServiceFixture;
 import io.vertx.core.Vertx;
-import io.vertx.junit5.VertxExtension;
-import org.junit.jupiter.api.extension.ExtendWith;
 import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.ArrayList;
 import java.util.List;

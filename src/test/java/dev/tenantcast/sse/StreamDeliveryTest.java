@@ -1,16 +1,16 @@
 package dev.tenantcast.sse;
 
-import org.junit.jupiter.api.extension.ExtendWith;
-import io.vertx.junit5.VertxExtension;
-import io.vertx.core.Vertx;
 import dev.tenantcast.testing.Http;
 import dev.tenantcast.testing.ServiceFixture;
 import dev.tenantcast.testing.SseClient;
 import dev.tenantcast.testing.SseEvent;
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -167,7 +167,8 @@ class StreamDeliveryTest {
 
       SseEvent event = acme.nextContent();
       assertEquals(new JsonObject().put("ok", true), event.payload(), "only the valid message is delivered");
-      JsonObject after = fixture.service.awaitStats(s -> rejected(s, "NOT_A_JSON_OBJECT") - before.getLong("NOT_A_JSON_OBJECT") == 3,
+      JsonObject after = fixture.service.awaitStats(
+          s -> rejected(s, "NOT_A_JSON_OBJECT") - before.getLong("NOT_A_JSON_OBJECT") == 3,
           "three non-objects").getJsonObject("messages").getJsonObject("rejectedByReason");
       assertEquals(1, after.getLong("TOO_LARGE") - before.getLong("TOO_LARGE"));
       assertEquals(2, after.getLong("INVALID_TENANT") - before.getLong("INVALID_TENANT"));
@@ -202,7 +203,8 @@ class StreamDeliveryTest {
 
   @Test
   void anAdminPicksTheTenantWithQuery() {
-    try (SseClient admin = fixture.open("/api/sse/dashboard?tenant=globex&access_token=" + fixture.tokens.admin(), null)) {
+    try (SseClient admin = fixture.open("/api/sse/dashboard?tenant=globex&access_token=" + fixture.tokens.admin(),
+        null)) {
       SseEvent connected = admin.next();
       assertEquals("globex", connected.payload().getString("tenant"));
       fixture.redis.publish("dashboard-update-globex", "{\"seen\":\"by admin\"}");
@@ -212,7 +214,8 @@ class StreamDeliveryTest {
 
   @Test
   void clientDisconnectsReleaseEverything() {
-    fixture.service.awaitStats(s -> s.getJsonObject("connections").getInteger("total") == 0, "no streams to begin with");
+    fixture.service.awaitStats(s -> s.getJsonObject("connections").getInteger("total") == 0,
+        "no streams to begin with");
     List<SseClient> streams = new ArrayList<>();
     for (String tenant : List.of("acme", "acme", "globex", "initech", "initech")) {
       streams.add(open(tenant));

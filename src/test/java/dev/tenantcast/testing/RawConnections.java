@@ -47,25 +47,9 @@ public final class RawConnections implements AutoCloseable {
       for (int i = from; i < Math.min(count, from + batch); i++) {
         int index = base + i;
         int nth = i;
-        opening.add(client.connect(port, "127.0.0.1").onFailure(e -> failedToConnect.incrementAndGet())
-            .onSuccess(socket -> {
-          connected.incrementAndGet();
-          StringBuilder head = new StringBuilder();
-          socket.handler(data -> {
-            if (!firstLines.containsKey(index)) {
-              head.append(data.toString());
-              int end = head.indexOf("\r\n");
-              if (end >= 0) {
-                firstLines.put(index, head.substring(0, end));
-              }
-            }
-          });
-          socket.closeHandler(v -> closedAtNanos.put(index, System.nanoTime()));
-          Buffer bytes = firstBytes.apply(nth);
-          if (bytes.length() > 0) {
-            socket.write(bytes);
-          }
-        }));
+        opening.add(client.connect(port, "127.0.0.1")
+            .onFailure(e -> failedToConnect.incrementAndGet())
+            .onSuccess(socket -> attach(socket, index, firstBytes.apply(nth))));
       }
       try {
         Future.join(opening).await(60, TimeUnit.SECONDS);
@@ -81,6 +65,24 @@ public final class RawConnections implements AutoCloseable {
       });
     }
     return this;
+  }
+
+  private void attach(NetSocket socket, int index, Buffer firstBytes) {
+    connected.incrementAndGet();
+    StringBuilder head = new StringBuilder();
+    socket.handler(data -> {
+      if (!firstLines.containsKey(index)) {
+        head.append(data.toString());
+        int end = head.indexOf("\r\n");
+        if (end >= 0) {
+          firstLines.put(index, head.substring(0, end));
+        }
+      }
+    });
+    socket.closeHandler(v -> closedAtNanos.put(index, System.nanoTime()));
+    if (firstBytes.length() > 0) {
+      socket.write(firstBytes);
+    }
   }
 
   /** Sends more bytes on every connection still open (e.g. the next byte of a slow head). */
