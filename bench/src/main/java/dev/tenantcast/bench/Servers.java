@@ -162,7 +162,11 @@ final class Servers {
       env.put("TENANTCAST_REDIS_EMBEDDED", "never");
       env.put("TENANTCAST_JWT_SECRET", jwtSecret);
       env.put("TENANTCAST_HTTP_MAX_STREAMS", String.valueOf(o.maxStreamsPerInstance));
+      // the service refuses to start with fewer connections than streams; 100 more for API calls (stats, publishes)
+      env.put("TENANTCAST_HTTP_MAX_CONNECTIONS", String.valueOf(o.maxStreamsPerInstance + 100));
       env.put("TENANTCAST_HTTP_MAX_STREAMS_PER_TENANT", "100000");
+      // every stream token the harness signs has the same sub ("bench"): lift the per-user cap (default 100)
+      env.put("TENANTCAST_HTTP_MAX_STREAMS_PER_USER", "1000000");
       env.put("TENANTCAST_INSTANCE_ID", "bench" + i);
       env.putAll(o.serverEnv);
       Path log = logDir.resolve("tenantcast-" + i + ".log");
