@@ -50,6 +50,7 @@ public final class Bench {
   private final List<LoadgenProcess> loadgens = new ArrayList<>();
   private Vertx vertx;
   private Publisher publisher;
+  private Noise noise;
   private final Instant started = Instant.now();
 
   private Bench(Options o) {
@@ -259,7 +260,7 @@ public final class Bench {
         : "request to response head");
   }
 
-  // ---------------------------------------------------------------- scenarios a, b, d, e, i
+  // ---------------------------------------------------------------- scenarios a, b, d, e, i, n
 
   private void deliveries(long rssIdle) {
     Snapshot opened = open(0, o.streams, false);
@@ -277,6 +278,9 @@ public final class Bench {
         .put("pss_streams_mb", mb(pssStreams))
         .put("pss_per_stream_kb", round((pssStreams - pssIdle) / (double) opened.established, 2));
     log("RSS with " + opened.established + " streams " + mb(rssStreams) + " MB");
+    if (o.noiseActive()) {
+      startNoise();
+    }
 
     RssSampler sampler = new RssSampler(sut);
     sampler.start();
@@ -298,6 +302,9 @@ public final class Bench {
       // measured phase
       LoadgenProcess.callAll(loadgens, new JsonObject().put("cmd", "reset"), "reset", 60_000);
       publisher.mark();
+      if (noise != null) {
+        noise.mark();
+      }
       List<Long> pids = sut.pids();
       ProcStats.resetPeak(pids);
       sampler.resetPeak();
@@ -326,6 +333,11 @@ public final class Bench {
       double redisCpu = ProcStats.cpuSeconds(redis.pids()) - redisCpu0;
       double lgCpu = loadgens.stream().mapToDouble(LoadgenProcess::cpuSeconds).sum() - lgCpu0;
       double selfCpu = ProcStats.cpuSeconds(ProcessHandle.current().pid()) - selfCpu0;
+      if (noise != null) {
+        figures.mergeIn(noise.figures());
+        noise.stop();
+        logNoise();
+      }
       Snapshot r = merge(LoadgenProcess.callAll(loadgens, new JsonObject().put("cmd", "report")
           .put("published", toArray(published)), "report", 120_000));
       long rssEnd = ProcStats.rssKb(sut.pids());
@@ -455,6 +467,37 @@ public final class Bench {
     return s;
   }
 
+  // ---------------------------------------------------------------- scenario n: the noisy neighbour
+
+  /** Opens the noisy tenant's streams and starts flooding the publish API; runs until the measured drain ends. */
+  private void startNoise() {
+    noise = new Noise(o, jwtSecret, sut.ports.get(0));
+    result.put("noise", noise.describe());
+    long t0 = System.nanoTime();
+    noise.openStreams();
+    JsonObject streams = noise.streamFigures();
+    figures.mergeIn(streams);
+    log(String.format("noise: %d of %d streams of tenant %s established (%.1f s)%s",
+        streams.getInteger("noise_streams_established"), o.noiseStreams, o.noiseTenant, (System.nanoTime() - t0) / 1e9,
+        streams.getInteger("noise_streams_failed") > 0 ? "; failures " + streams.getValue("noise_failure_reasons")
+            : ""));
+    if (o.noiseStreams > 0 && streams.getInteger("noise_streams_established") == 0) {
+      throw new BenchException("no noisy stream could be established: " + streams.getValue("noise_failure_reasons"));
+    }
+    noise.start();
+    log("noise: POSTing " + o.noiseBytes + "-byte events for " + o.noiseTenant + " over " + o.noiseConnections
+        + " connection(s), as fast as the server answers");
+  }
+
+  private void logNoise() {
+    log(String.format("noise: %s POSTs/s: %s accepted, %s refused (429), %s other; %s MB/s to the noisy streams, "
+            + "%s noisy stream(s) closed%s",
+        figures.getValue("noise_posts_per_s"), figures.getValue("noise_accepted_per_s"),
+        figures.getValue("noise_refused_per_s"), figures.getValue("noise_other_per_s"),
+        figures.getValue("noise_mb_per_s"), figures.getValue("noise_streams_closed"),
+        figures.getLong("noise_posts_other", 0L) > 0 ? "; other: " + figures.getValue("noise_other_reasons") : ""));
+  }
+
   // ---------------------------------------------------------------- scenario c
 
   private void capacity(long rssIdle) {
@@ -571,6 +614,9 @@ public final class Bench {
     }
     for (LoadgenProcess l : loadgens) {
       l.exit();
+    }
+    if (noise != null) {
+      noise.stop();
     }
     if (publisher != null) {
       publisher.close();

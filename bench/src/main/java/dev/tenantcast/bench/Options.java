@@ -33,6 +33,14 @@ final class Options {
   boolean snapshotJar = true;  // run a temporary copy of target/tenantcast.jar (rebuilds during a run are harmless)
   boolean jfr = false;         // tenantcast: record JFR (settings=profile) over the measured phase only
 
+  // noisy neighbour (scenario n): a second tenant's streams and a publisher flooding the publish API
+  boolean noise = true;
+  String noiseTenant = "noisy";
+  int noiseStreams = 500;
+  int noiseConnections = 8;    // POST /api/events connections, one request in flight on each
+  int noiseBytes = 60_000;     // body of each noise POST
+  int noiseTokens = 1;         // publisher tokens (connection i uses token i % n); each token has its own rate limit
+
   // capacity (scenario c)
   int capacityCap = -1;        // -1: 20,000 per Tenantcast instance or nchan worker, 20,000 for node
   int capacityStep = 2000;
@@ -110,7 +118,8 @@ final class Options {
       }
     }
     if (o.scenario == null || o.server == null) {
-      throw new IllegalArgumentException("usage: Bench <scenario a|b|c|d|e|i> <server tenantcast|node|nchan> [options]");
+      throw new IllegalArgumentException(
+          "usage: Bench <scenario a|b|c|d|e|i|n> <server tenantcast|node|nchan> [options]");
     }
     if (!List.of("tenantcast", "node", "nchan").contains(o.server)) {
       throw new IllegalArgumentException("unknown server " + o.server + " (tenantcast, node, nchan)");
@@ -154,6 +163,11 @@ final class Options {
         case "snapshot-jar" -> o.snapshotJar = Boolean.parseBoolean(v);
         case "jfr" -> o.jfr = Boolean.parseBoolean(v);
         case "max-streams-per-instance" -> o.maxStreamsPerInstance = Integer.parseInt(v);
+        case "noise" -> o.noise = bool(a, v);
+        case "noise-streams" -> o.noiseStreams = Integer.parseInt(v);
+        case "noise-connections" -> o.noiseConnections = Integer.parseInt(v);
+        case "noise-bytes" -> o.noiseBytes = Integer.parseInt(v);
+        case "noise-tokens" -> o.noiseTokens = Integer.parseInt(v);
         case "cap" -> o.capacityCap = Integer.parseInt(v);
         case "step" -> o.capacityStep = Integer.parseInt(v);
         case "loadgens" -> o.loadgens = Integer.parseInt(v);
@@ -210,6 +224,9 @@ final class Options {
         default -> 1;
       };
       o.capacityCap = 20_000 * units;
+    }
+    if (o.variant == null && o.scenario.equals("n")) {
+      o.variant = o.noise ? "noisy" : "alone";
     }
     if (o.variant == null) {
       String mode = o.serverEnv.get("TENANTCAST_REDIS_SUBSCRIPTION_MODE");
@@ -270,7 +287,14 @@ final class Options {
         instances = 3;
         placement = "by-tenant";
       }
-      default -> throw new IllegalArgumentException("unknown scenario " + scenario + " (a, b, c, d, e, i)");
+      case "n" -> {
+        streams = 500;
+        tenants = 1;
+        rate = 10;
+        durationSeconds = 20;
+        warmupSeconds = 5;
+      }
+      default -> throw new IllegalArgumentException("unknown scenario " + scenario + " (a, b, c, d, e, i, n)");
     }
   }
 
@@ -281,6 +305,16 @@ final class Options {
     if (scenario.equals("i") && !server.equals("tenantcast")) {
       throw new Skip("scenario i (interest) is defined for tenantcast only");
     }
+    if (scenario.equals("n") && !server.equals("tenantcast")) {
+      throw new Skip("scenario n (noisy neighbour) floods Tenantcast's publish API and is defined for tenantcast only");
+    }
+    if (!scenario.equals("n") && args.stream().anyMatch(a -> a.startsWith("--noise"))) {
+      throw new IllegalArgumentException("--noise options belong to scenario n");
+    }
+    if (scenario.equals("n") && (noiseStreams < 0 || noiseConnections < 1 || noiseTokens < 1 || noiseBytes < 100)) {
+      throw new IllegalArgumentException("--noise-streams >= 0, --noise-connections >= 1, --noise-tokens >= 1, "
+          + "--noise-bytes >= 100");
+    }
     if (tenants < 1 || (streams < 1 && !scenario.equals("c"))) {
       throw new IllegalArgumentException("--streams and --tenants must be positive");
     }
@@ -290,7 +324,9 @@ final class Options {
     if (streamsPerLoadgen > 18_000) {
       throw new IllegalArgumentException("--streams-per-loadgen above 18,000 would hit the 20,000 open-files limit");
     }
-    if (server.equals("tenantcast") && streams > instances * maxStreamsPerInstance && !scenario.equals("c")) {
+    int noiseStreamsTotal = noiseActive() ? noiseStreams : 0;
+    if (server.equals("tenantcast") && streams + noiseStreamsTotal > instances * maxStreamsPerInstance
+        && !scenario.equals("c")) {
       throw new IllegalArgumentException(streams + " streams exceed " + instances + " instance(s) x "
           + maxStreamsPerInstance + " (TENANTCAST_HTTP_MAX_STREAMS): use --instances");
     }
@@ -299,7 +335,8 @@ final class Options {
   /** Options that change the load shape: a run that sets one is not the scenario as defined (see summarize). */
   private static final List<String> SHAPE = List.of("--streams", "--tenants", "--messages", "--rate", "--duration",
       "--warmup", "--warmup-messages", "--payload-bytes", "--placement", "--instances", "--nchan-workers", "--cap",
-      "--step", "--max-streams-per-instance");
+      "--step", "--max-streams-per-instance", "--noise-streams", "--noise-connections", "--noise-bytes",
+      "--noise-tokens");
 
   /** True when no option changed the scenario's load shape (server env, timeouts and tuning may differ). */
   boolean standardShape() {
@@ -309,6 +346,18 @@ final class Options {
       }
     }
     return true;
+  }
+
+  /** Scenario n with its noisy tenant on (--noise true, the default). */
+  boolean noiseActive() {
+    return scenario.equals("n") && noise;
+  }
+
+  private static boolean bool(String option, String v) {
+    if (!v.equals("true") && !v.equals("false")) {
+      throw new IllegalArgumentException(option + " is true or false, got " + v);
+    }
+    return Boolean.parseBoolean(v);
   }
 
   /** The most streams the run opens. */
@@ -346,6 +395,10 @@ final class Options {
         .put("burstBatch", burst() ? burstBatch : null)
         .put("httpPublishConnections", server.equals("nchan") ? Math.min(httpPublishConnections, tenants) : null)
         .put("httpPipelining", server.equals("nchan") ? httpPipelining : null);
+    if (scenario.equals("n")) {
+      j.put("noise", noise).put("noiseTenant", noiseTenant).put("noiseStreams", noiseStreams)
+          .put("noiseConnections", noiseConnections).put("noiseBytes", noiseBytes).put("noiseTokens", noiseTokens);
+    }
     return j;
   }
 

@@ -3,7 +3,8 @@ package dev.tenantcast.bench;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Checks the load generator's HTTP and SSE parsing without any server, and measures its cost per event:
+ * Checks the load generator's HTTP and SSE parsing and scenario n's options without any server, and measures the
+ * parser's cost per event:
  * {@code java -cp bench/target/tenantcast-bench.jar dev.tenantcast.bench.SelfTest} (or {@code bench/run selftest}).
  * Prints "N passed, N failed" and exits non-zero on a failure.
  */
@@ -60,6 +61,28 @@ public final class SelfTest {
     check("503 error code", Loadgen.errorCode(err.stream.errorBody()).equals(" too_many_streams"));
     check("normalize", Loadgen.normalize("connect: Connection refused: /127.0.0.2:45678").equals(
         "connect: Connection refused: #"));
+
+    // scenario n: its defaults count as the standard shape with noise on or off; the noise body has its exact size
+    Options alone = Options.parse(new String[] {"n", "tenantcast", "--noise", "false", "--variant", "alone"});
+    check("n alone: standard shape", alone.standardShape() && !alone.noiseActive()
+        && alone.label().equals("tenantcast-alone"));
+    Options noisy = Options.parse(new String[] {"n", "tenantcast",
+        "--server-env", "TENANTCAST_HTTP_PUBLISHES_PER_SECOND_PER_TOKEN=1000000"});
+    check("n noisy: standard shape", noisy.standardShape() && noisy.noiseActive()
+        && noisy.label().equals("tenantcast-noisy"));
+    check("n defaults", noisy.streams == 500 && noisy.tenants == 1 && noisy.rate == 10 && noisy.payloadBytes == 160
+        && noisy.warmupSeconds == 5 && noisy.durationSeconds == 20 && noisy.noiseStreams == 500
+        && noisy.noiseConnections == 8 && noisy.noiseBytes == 60_000);
+    check("n small: not standard", !Options.parse(new String[] {"n", "tenantcast", "--noise-streams", "50"})
+        .standardShape());
+    check("n node: not defined", refused(new String[] {"n", "node"}, Options.Skip.class));
+    check("n nchan: not defined", refused(new String[] {"n", "nchan"}, Options.Skip.class));
+    check("--noise outside n: refused", refused(new String[] {"b", "tenantcast", "--noise", "false"},
+        IllegalArgumentException.class));
+    String event = Noise.eventJson("noisy", 60_000);
+    io.vertx.core.json.JsonObject parsed = new io.vertx.core.json.JsonObject(event);
+    check("noise event", event.length() == 60_000 && parsed.getString("tenant").equals("noisy")
+        && parsed.getString("type").equals("DASHBOARD_UPDATE") && parsed.getJsonObject("data") != null);
 
     // cost per event, the Tenantcast format, 30 events per read
     StringBuilder b = new StringBuilder();
@@ -140,6 +163,16 @@ public final class SelfTest {
     }
     out.setLength(0);
     return o.toByteArray();
+  }
+
+  /** Whether parsing {@code argv} throws {@code expected}. */
+  private static boolean refused(String[] argv, Class<? extends RuntimeException> expected) {
+    try {
+      Options.parse(argv);
+      return false;
+    } catch (RuntimeException e) {
+      return expected.isInstance(e);
+    }
   }
 
   private static void check(String name, boolean ok) {
