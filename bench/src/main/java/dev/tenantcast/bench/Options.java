@@ -70,14 +70,15 @@ final class Options {
   double drainMaxSeconds = 60;
   double readySeconds = 90;
 
-  // places
-  Path mainDir = Path.of("/work/main");
-  Path benchDir = Path.of("/work/main/bench");
+  // places (bench/run passes --main-dir and --bench-dir; without them they are found from this jar's place)
+  Path mainDir;                // the repository
+  Path benchDir;               // <repository>/bench
+  Path peersSrc;               // the reference peers: $BENCH_PEERS_SRC, else <repository>/../shared/bench-peers
   Path resultsDir;
   Path tenantcastJar;
   Path jvmOptions;
-  Path nodeDir = Path.of("/tmp/tenantcast-bench-peers/node-sse");
-  Path nchanTemplate = Path.of("/work/shared/bench-peers/nchan.conf.template");
+  Path nodeDir;                // the installed copy of the Node peer: $BENCH_PEERS_DIR/node-sse
+  Path nchanTemplate;          // <peersSrc>/nchan.conf.template
   Path nchanModule = Path.of("/usr/lib/nginx/modules/ngx_nchan_module.so");
   String redisServer = "/usr/bin/redis-server";
   String variant;
@@ -197,6 +198,7 @@ final class Options {
         case "ready-timeout" -> o.readySeconds = Double.parseDouble(v);
         case "main-dir" -> o.mainDir = Path.of(v);
         case "bench-dir" -> o.benchDir = Path.of(v);
+        case "peers-src" -> o.peersSrc = Path.of(v);
         case "results-dir" -> o.resultsDir = Path.of(v);
         case "tenantcast-jar" -> o.tenantcastJar = Path.of(v);
         case "jvm-options" -> o.jvmOptions = Path.of(v);
@@ -207,6 +209,24 @@ final class Options {
         case "command" -> o.command = v;
         default -> throw new IllegalArgumentException("unknown option " + a);
       }
+    }
+    if (o.benchDir == null) {
+      o.benchDir = o.mainDir != null ? o.mainDir.resolve("bench") : benchDirOfThisJar();
+    }
+    if (o.mainDir == null) {
+      o.mainDir = o.benchDir.toAbsolutePath().getParent();
+    }
+    if (o.peersSrc == null) {
+      String env = System.getenv("BENCH_PEERS_SRC");
+      o.peersSrc = env != null && !env.isEmpty() ? Path.of(env)
+          : o.mainDir.toAbsolutePath().resolve("../shared/bench-peers").normalize();
+    }
+    if (o.nodeDir == null) {
+      String env = System.getenv("BENCH_PEERS_DIR");
+      o.nodeDir = Path.of(env != null && !env.isEmpty() ? env : "/tmp/tenantcast-bench-peers").resolve("node-sse");
+    }
+    if (o.nchanTemplate == null) {
+      o.nchanTemplate = o.peersSrc.resolve("nchan.conf.template");
     }
     if (o.resultsDir == null) {
       o.resultsDir = o.benchDir.resolve("results");
@@ -238,6 +258,17 @@ final class Options {
     }
     o.validate();
     return o;
+  }
+
+  /** {@code <repository>/bench}, from this jar's place: bench/target/tenantcast-bench.jar (or bench/target/classes). */
+  private static Path benchDirOfThisJar() {
+    try {
+      Path jar = Path.of(Options.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+      return jar.toAbsolutePath().getParent().getParent();
+    } catch (java.net.URISyntaxException | RuntimeException e) {
+      throw new IllegalArgumentException("cannot find the bench folder from this jar's place (" + e
+          + "): pass --bench-dir");
+    }
   }
 
   private void defaults() {

@@ -128,7 +128,7 @@ final class Servers {
     String java = javaBinary();
     List<String> flags = jvmFlags(o.jvmOptions);
     // Run a private copy: a JVM loads classes from its jar lazily, and a rebuild of target/tenantcast.jar during the
-    // run (mvn package in /work/main) would break the running instances with NoClassDefFoundError.
+    // run (mvn package in the repository) would break the running instances with NoClassDefFoundError.
     Path jar = o.tenantcastJar;
     if (o.snapshotJar) {
       Path dir = Files.createTempDirectory("tenantcast-bench-jar-");
@@ -207,8 +207,9 @@ final class Servers {
   static Sut node(Options o, int redisPort, String jwtSecret, Path logDir) throws IOException {
     if (!Files.isDirectory(o.nodeDir.resolve("node_modules/ioredis"))) {
       throw new BenchException("the Node peer is not installed in " + o.nodeDir + ": cp -r "
-          + "/work/shared/bench-peers/node-sse " + o.nodeDir.getParent() + "/ && (cd " + o.nodeDir
-          + " && npm install)  (bench/run does this)");
+          + o.peersSrc.resolve("node-sse") + " " + o.nodeDir.getParent() + "/ && (cd " + o.nodeDir
+          + " && npm install)  (bench/run does this; the peers live outside the repository at ../shared/bench-peers, "
+          + "or where BENCH_PEERS_SRC says)");
     }
     Sut s = new Sut("node");
     int port = freePort();
@@ -243,6 +244,10 @@ final class Servers {
     if (!Files.isRegularFile(o.nchanModule)) {
       throw new BenchException(o.nchanModule + " is missing: apt-get install -y nginx-light libnginx-mod-nchan "
           + "(bench/run does this)");
+    }
+    if (!Files.isRegularFile(o.nchanTemplate)) {
+      throw new BenchException("no " + o.nchanTemplate + ": the reference peers live outside the repository at "
+          + "../shared/bench-peers (from the repository root), or where BENCH_PEERS_SRC (or --nchan-template) says");
     }
     Sut s = new Sut("nchan");
     int port = freePort();
