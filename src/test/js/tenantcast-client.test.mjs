@@ -76,7 +76,8 @@ test('exports the class as default and named, and a factory that does not connec
   assert.ok(c instanceof TenantcastClient);
   assert.equal(c.state, 'idle');
   assert.equal(ES.instances.length, 0);
-  assert.deepEqual([...MESSAGE_TYPES], ['CONNECTED', 'HEARTBEAT', 'DASHBOARD_UPDATE', 'NOTIFICATION', 'SYSTEM_ALERT', 'ERROR']);
+  assert.deepEqual([...MESSAGE_TYPES],
+    ['CONNECTED', 'HEARTBEAT', 'DASHBOARD_UPDATE', 'NOTIFICATION', 'SYSTEM_ALERT', 'STATUS', 'ERROR']);
 });
 
 test('builds the stream URL with the encoded token and tenant, and passes withCredentials', async () => {
@@ -148,7 +149,7 @@ test('stats count messages by type, uptime, heartbeat and connection facts', asy
   const s = c.stats();
   assert.equal(s.state, 'open');
   assert.deepEqual(s.messagesByType, {
-    CONNECTED: 1, HEARTBEAT: 1, DASHBOARD_UPDATE: 2, NOTIFICATION: 0, SYSTEM_ALERT: 0, ERROR: 0,
+    CONNECTED: 1, HEARTBEAT: 1, DASHBOARD_UPDATE: 2, NOTIFICATION: 0, SYSTEM_ALERT: 0, STATUS: 0, ERROR: 0,
   });
   assert.equal(s.messagesTotal, 4);
   assert.equal(s.connectedAt, 1_000_000);
@@ -376,6 +377,58 @@ test('ERROR TOKEN_EXPIRED switches at once to a stream with a fresh token, witho
   assert.equal(latest().url, '/api/sse/dashboard?access_token=jwt-2');
   assert.deepEqual(reasons, ['connect', 'token-expired']);
   assert.equal(c.stats().consecutiveFailures, 0);
+});
+
+test('ERROR SERVER_SHUTDOWN reconnects after the delay the server names, with the last event id', async () => {
+  const reasons = [];
+  const c = client({ token: (request) => { reasons.push(request.reason); return 'tok'; } }).connect();
+  await flush();
+  latest().connected();
+  latest().message('DASHBOARD_UPDATE', { cpu: 1 }, 'a1.5-5_0');
+  const draining = latest();
+  draining.message('ERROR', { code: 'SERVER_SHUTDOWN', reconnectAfterMillis: 1500, message: 'bye' });
+  assert.equal(draining.closed, true);
+  assert.equal(c.state, 'reconnecting');
+  mock.timers.tick(1499);
+  await flush();
+  assert.equal(latest(), draining, 'not before the delay');
+  mock.timers.tick(1);
+  await flush();
+  assert.equal(latest().url, '/api/sse/dashboard?access_token=tok&lastEventId=a1.5-5_0');
+  assert.deepEqual(reasons, ['connect', 'server-shutdown']);
+  assert.equal(c.stats().consecutiveFailures, 0);
+});
+
+test('CONNECTED tells what became of the resume; a failed one is announced for a refetch', async () => {
+  const c = client().connect();
+  await flush();
+  const resumes = [];
+  c.on('resume', (resume) => resumes.push(resume));
+  latest().connected({ resume: { requested: false } });
+  assert.equal(c.stats().resume, null, 'nothing asked, nothing to tell');
+  latest().error(ES.CLOSED);
+  mock.timers.tick(1000);
+  await flush();
+  latest().connected({ resume: { requested: true, resumed: true, replayed: 37 } });
+  latest().error(ES.CLOSED);
+  mock.timers.tick(1000);
+  await flush();
+  latest().connected({ resume: { requested: true, resumed: false, reason: 'TRIMMED' } });
+  assert.deepEqual(resumes, [{ resumed: true, replayed: 37, reason: null },
+    { resumed: false, replayed: 0, reason: 'TRIMMED' }]);
+  assert.deepEqual(c.stats().resume, { resumed: false, replayed: 0, reason: 'TRIMMED' });
+});
+
+test('STATUS DEGRADED and RESTORED show in stats and do not move the last event id', async () => {
+  const c = client().connect();
+  await flush();
+  latest().connected();
+  latest().message('DASHBOARD_UPDATE', { cpu: 1 }, 'a1.5-5_0');
+  latest().message('STATUS', { state: 'DEGRADED', message: 'broker unreachable' });
+  assert.equal(c.stats().delivery, 'degraded');
+  latest().message('STATUS', { state: 'RESTORED', message: 'back' });
+  assert.equal(c.stats().delivery, 'live');
+  assert.equal(c.stats().lastEventId, 'a1.5-5_0');
 });
 
 test('debounceMs delivers only the latest DASHBOARD_UPDATE of each window; "*" and stats see all', async () => {

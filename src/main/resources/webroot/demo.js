@@ -25,6 +25,7 @@ const ui = {
   statMessages: $('stat-messages'),
   statUptime: $('stat-uptime'),
   statReconnects: $('stat-reconnects'),
+  statResume: $('stat-resume'),
   statHeartbeat: $('stat-heartbeat'),
   statByType: $('stat-by-type'),
   statConnectionId: $('stat-connection-id'),
@@ -182,6 +183,11 @@ function switchTenant(tenant) {
   client.on('DASHBOARD_UPDATE', (data, message) => renderUpdate(current, data, message));
   client.on('NOTIFICATION', (data, message) => addNotification(data, message));
   client.on('SYSTEM_ALERT', (data, message) => showAlert(data, message));
+  client.on('resume', (resume) => {
+    // Events were missed and cannot be replayed: what the page shows may be stale, so start it over.
+    if (!resume.resumed) clearTenantView();
+    renderStats();
+  });
   client.connect();
   renderState(client.state);
   renderStats();
@@ -216,7 +222,7 @@ function renderStateDetail() {
     const seconds = Math.max(0, Math.ceil((stats.nextReconnectAt - Date.now()) / 1000));
     detail = seconds > 0 ? `retry in ${seconds} s` : 'retrying…';
   } else if (stats?.state === 'open') {
-    detail = `· ${session.tenant}`;
+    detail = stats.delivery === 'degraded' ? `· ${session.tenant} · delivery delayed` : `· ${session.tenant}`;
   }
   ui.stateDetail.textContent = detail;
 }
@@ -233,6 +239,9 @@ function renderStats() {
   ui.statInstance.textContent = stats.instanceId ?? '—';
   ui.statLastEvent.textContent = stats.lastEventId ?? '—';
   ui.statLastEvent.title = stats.lastEventId ?? '';
+  ui.statResume.textContent = stats.resume === null ? '—'
+    : stats.resume.resumed ? `resumed, ${stats.resume.replayed} missed event${stats.resume.replayed === 1 ? '' : 's'} replayed`
+      : 'could not resume: refreshed';
 
   for (const [type, count] of [...Object.entries(stats.messagesByType), ['malformed', stats.malformed]]) {
     typeCount(type).textContent = String(count);

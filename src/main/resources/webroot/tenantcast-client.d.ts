@@ -1,6 +1,7 @@
 /** Type declarations for tenantcast-client.js (the Tenantcast SSE browser client). */
 
-export type MessageType = 'CONNECTED' | 'HEARTBEAT' | 'DASHBOARD_UPDATE' | 'NOTIFICATION' | 'SYSTEM_ALERT' | 'ERROR';
+export type MessageType =
+  | 'CONNECTED' | 'HEARTBEAT' | 'DASHBOARD_UPDATE' | 'NOTIFICATION' | 'SYSTEM_ALERT' | 'STATUS' | 'ERROR';
 
 export type ClientState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
 
@@ -12,12 +13,13 @@ export type StateChangeReason =
   | 'stream-error'
   | 'dead-stream'
   | 'token-error'
-  | 'token-expired';
+  | 'token-expired'
+  | 'server-shutdown';
 
 /** Passed to a token function, which is called before every connection attempt. */
 export interface TokenRequest {
   /** 'token-expired' after the server's ERROR TOKEN_EXPIRED: the previous token must not be reused. */
-  reason: 'connect' | 'reconnect' | 'token-expired';
+  reason: 'connect' | 'reconnect' | 'token-expired' | 'server-shutdown';
 }
 
 export type TokenSource = string | null | ((request: TokenRequest) => string | null | Promise<string | null>);
@@ -75,7 +77,28 @@ export interface ConnectedData {
   tenant: string;
   instanceId: string;
   heartbeatSeconds: number;
+  /** What became of the connect's resume (lastEventId). */
+  resume: { requested: boolean; resumed?: boolean; replayed?: number; reason?: ResumeFailure };
   [key: string]: unknown;
+}
+
+/**
+ * Why a resume failed: the events are older than the history keeps (TRIMMED), the history was lost and started anew
+ * (EPOCH), history is off or unreachable (UNAVAILABLE), or the id names no position (UNKNOWN_ID).
+ */
+export type ResumeFailure = 'TRIMMED' | 'EPOCH' | 'UNAVAILABLE' | 'UNKNOWN_ID';
+
+/** What became of a reconnect's resume; when resumed is false, events were missed: refetch the state. */
+export interface ResumeInfo {
+  resumed: boolean;
+  replayed: number;
+  reason: ResumeFailure | null;
+}
+
+/** Delivery degraded (the server's broker is unreachable) or restored (missed events follow). */
+export interface StatusData {
+  state: 'DEGRADED' | 'RESTORED';
+  message: string;
 }
 
 export interface HeartbeatData {
@@ -84,7 +107,10 @@ export interface HeartbeatData {
 }
 
 export interface ErrorData {
-  /** e.g. 'TOKEN_EXPIRED': the client then reconnects at once with a fresh token. */
+  /**
+   * 'TOKEN_EXPIRED' (the client reconnects at once with a fresh token), 'SERVER_SHUTDOWN' (it reconnects after
+   * reconnectAfterMillis), 'RESUME_FAILED' or 'EVENTS_MISSED' (events were missed: refetch the state).
+   */
   code: string;
   message: string;
   [key: string]: unknown;
@@ -99,6 +125,7 @@ export interface MessageDataMap {
   DASHBOARD_UPDATE: ContentData;
   NOTIFICATION: ContentData;
   SYSTEM_ALERT: ContentData;
+  STATUS: StatusData;
   ERROR: ErrorData;
 }
 
@@ -107,7 +134,7 @@ export interface TenantcastMessage<T = unknown> {
   data: T;
   /** When the event entered Tenantcast (epoch ms). */
   timestamp: number | null;
-  /** The SSE event id; null for server-made events (CONNECTED, HEARTBEAT, ERROR). */
+  /** The SSE event id (the stream's position after it); null for server-made events (CONNECTED, HEARTBEAT, ...). */
   id: string | null;
 }
 
@@ -146,6 +173,10 @@ export interface TenantcastStats {
   /** Of the current stream; null when not open. */
   connectionId: string | null;
   instanceId: string | null;
+  /** What became of the last reconnect's resume; null before the first one. */
+  resume: ResumeInfo | null;
+  /** 'degraded' while the server says its broker is unreachable. */
+  delivery: 'live' | 'degraded';
 }
 
 export const MESSAGE_TYPES: readonly MessageType[];
@@ -160,6 +191,7 @@ export class TenantcastClient {
   on<K extends MessageType>(type: K, handler: MessageHandler<MessageDataMap[K]>): () => void;
   on(type: '*', handler: MessageHandler<unknown>): () => void;
   on(type: 'state', handler: StateHandler): () => void;
+  on(type: 'resume', handler: (resume: ResumeInfo) => void): () => void;
   on(type: string, handler: MessageHandler<unknown>): () => void;
   stats(): TenantcastStats;
 }

@@ -14,10 +14,10 @@
  */
 
 /** The message types the server sends; `on()` also accepts other strings so newer server types reach '*' and typed handlers. */
-export const MESSAGE_TYPES = Object.freeze(['CONNECTED', 'HEARTBEAT', 'DASHBOARD_UPDATE', 'NOTIFICATION', 'SYSTEM_ALERT', 'ERROR']);
+export const MESSAGE_TYPES = Object.freeze(['CONNECTED', 'HEARTBEAT', 'DASHBOARD_UPDATE', 'NOTIFICATION', 'SYSTEM_ALERT', 'STATUS', 'ERROR']);
 
 /** Server-made events carry no SSE `id:`; `event.lastEventId` still shows the previous content id for them. */
-const SERVER_TYPES = new Set(['CONNECTED', 'HEARTBEAT', 'ERROR']);
+const SERVER_TYPES = new Set(['CONNECTED', 'HEARTBEAT', 'STATUS', 'ERROR']);
 
 /** Heartbeat interval assumed until a CONNECTED event names the real one (the server's default). */
 const DEFAULT_HEARTBEAT_SECONDS = 30;
@@ -50,6 +50,10 @@ export class TenantcastClient {
   #lastEventId = null;
   #connectionId = null;
   #instanceId = null;
+  /** What the server made of the last connect's resume: { requested, resumed, replayed, reason }, or null. */
+  #resume = null;
+  /** 'live', or 'degraded' while the server says its broker is unreachable. */
+  #delivery = 'live';
 
   /** @param {import('./tenantcast-client').TenantcastClientOptions} [options] */
   constructor(options = {}) {
@@ -100,7 +104,8 @@ export class TenantcastClient {
   }
 
   /**
-   * Subscribes to one message type, '*' (every valid message) or 'state' (state changes).
+   * Subscribes to one message type, '*' (every valid message), 'state' (state changes) or 'resume' (what became of
+   * a reconnect's resume: { resumed, replayed, reason }; when resumed is false, events were missed: refetch).
    * Message handlers get (data, message); state handlers get (state, change).
    * @returns {() => void} unsubscribe
    */
@@ -130,6 +135,8 @@ export class TenantcastClient {
       lastEventId: this.#lastEventId,
       connectionId: this.#connectionId,
       instanceId: this.#instanceId,
+      resume: this.#resume,
+      delivery: this.#delivery,
     };
   }
 
@@ -190,6 +197,7 @@ export class TenantcastClient {
 
     if (type === 'CONNECTED') this.#onConnected(message.data);
     else if (type === 'HEARTBEAT') this.#lastHeartbeatAt = this.#now();
+    else if (type === 'STATUS') this.#delivery = message.data.state === 'DEGRADED' ? 'degraded' : 'live';
 
     if (type === 'DASHBOARD_UPDATE' && this.#debounceMs > 0) this.#debounce(message);
     else this.#emit(type, message.data, message);
@@ -201,6 +209,12 @@ export class TenantcastClient {
       this.#teardown();
       this.#scheduleReconnect(0, 'token-expired');
     }
+    // A draining instance names a random delay, so that a deploy does not bring every client back at once; the
+    // reconnect carries the last event id, so nothing is lost.
+    if (type === 'ERROR' && message.data.code === 'SERVER_SHUTDOWN' && this.#state !== 'closed') {
+      this.#teardown();
+      this.#scheduleReconnect(Math.max(0, Number(message.data.reconnectAfterMillis) || 0), 'server-shutdown');
+    }
   }
 
   #onConnected(data) {
@@ -208,6 +222,12 @@ export class TenantcastClient {
     this.#connectedAt = this.#now();
     this.#connectionId = data.connectionId ?? null;
     this.#instanceId = data.instanceId ?? null;
+    this.#delivery = 'live';
+    if (data.resume && data.resume.requested) {
+      this.#resume = { resumed: Boolean(data.resume.resumed), replayed: data.resume.replayed ?? 0,
+        reason: data.resume.reason ?? null };
+      this.#emit('resume', this.#resume);
+    }
     if (typeof data.heartbeatSeconds === 'number' && data.heartbeatSeconds > 0) {
       this.#heartbeatSeconds = data.heartbeatSeconds;
       this.#armWatchdog();
@@ -249,7 +269,7 @@ export class TenantcastClient {
       this.#reconnectTimer = null;
       this.#nextReconnectAt = null;
       this.#reconnectAttempts++;
-      this.#open(cause === 'token-expired' ? cause : 'reconnect');
+      this.#open(cause === 'token-expired' || cause === 'server-shutdown' ? cause : 'reconnect');
     }, delayMs);
   }
 

@@ -10,11 +10,13 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import sun.misc.Signal;
 
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /** Reads the configuration and deploys; {@code token ...} prints a development token instead. */
 public final class Main {
@@ -55,12 +57,43 @@ public final class Main {
     }
     LOG.info("Tenantcast instance {} is up on port {}, Redis at {}", config.instanceId(), config.http().port(),
         service.redisUrl());
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+    Shutdown shutdown = new Shutdown(service, vertx, config.http().drainMillis());
+    // SIGTERM (a deploy, a scale-in) and SIGINT drain and exit 0, so that the orchestrator sees a clean stop; other
+    // exits still stop the service through the hook.
+    for (String signal : new String[] {"TERM", "INT"}) {
+      Signal.handle(new Signal(signal), s -> new Thread(() -> {
+        LOG.info("SIG{}: draining", signal);
+        shutdown.run();
+        System.exit(0);
+      }, "tenantcast-drain").start());
+    }
+    Runtime.getRuntime().addShutdownHook(new Thread(shutdown, "tenantcast-shutdown"));
+  }
+
+  /** Stops the service once, however many ways ask. */
+  private static final class Shutdown implements Runnable {
+    private final Tenantcast service;
+    private final Vertx vertx;
+    private final long drainMillis;
+    private final AtomicBoolean started = new AtomicBoolean();
+
+    Shutdown(Tenantcast service, Vertx vertx, long drainMillis) {
+      this.service = service;
+      this.vertx = vertx;
+      this.drainMillis = drainMillis;
+    }
+
+    @Override
+    public void run() {
+      if (!started.compareAndSet(false, true)) {
+        return;
+      }
       try {
-        service.stop().eventually(vertx::close).await(20, TimeUnit.SECONDS);
+        service.stop().eventually(vertx::close).await(drainMillis + 10_000, TimeUnit.MILLISECONDS);
+        LOG.info("Stopped");
       } catch (Exception e) {
         LOG.warn("Shutdown did not finish cleanly: {}", e.getMessage());
       }
-    }, "tenantcast-shutdown"));
+    }
   }
 }

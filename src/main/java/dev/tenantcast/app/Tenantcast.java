@@ -28,7 +28,8 @@ import java.util.List;
 
 /**
  * One running service instance in a Vert.x instance: chooses its Redis (the configured one, or an embedded one), then
- * deploys the verticles of the descriptors, in order. {@link #stop()} undeploys them and stops the embedded Redis.
+ * deploys the verticles of the descriptors, in order. {@link #stop()} drains, undeploys them and stops the embedded
+ * Redis.
  */
 public final class Tenantcast {
   private static final Logger LOG = LoggerFactory.getLogger(Tenantcast.class);
@@ -91,10 +92,15 @@ public final class Tenantcast {
     return redisUrl;
   }
 
+  /**
+   * Drains and stops: {@code /ready} turns 503 and new streams are refused at once; then the verticles are undeployed
+   * in the order of their descriptors, so the HTTP front (which tells every stream to reconnect elsewhere) goes before
+   * the broker it reads from.
+   */
   public Future<Void> stop() {
+    context.lifecycle().drain();
     Future<Void> undeployed = Future.succeededFuture();
-    for (int i = deployments.size() - 1; i >= 0; i--) {
-      String id = deployments.get(i);
+    for (String id : deployments) {
       undeployed = undeployed.eventually(() -> vertx.undeploy(id).otherwiseEmpty());
     }
     return undeployed.eventually(() -> {

@@ -2,7 +2,8 @@ package dev.tenantcast.bus;
 
 /**
  * The event-bus addresses of the broker contract. A broker serves {@link #PUBLISH} ({@link PublishRequest} →
- * {@link Published} or a {@link PublishFailure}) and {@link #INTEREST} ({@link Interest}), and delivers
+ * {@link Published} or a {@link PublishFailure}), {@link #INTEREST} ({@link Interest}) and {@link #HISTORY}
+ * ({@link HistoryRequest} → {@link History}), and delivers
  * {@link Envelope}s local-only to {@link #tenant} and {@link #BROADCAST}, so that on a clustered bus every node
  * delivers the events of its own broker connection exactly once. {@link BrokerEndpoint} and {@link BrokerClient} are
  * the two ends; nothing else needs these names.
@@ -12,6 +13,7 @@ public final class Addresses {
   public static final String BROADCAST = "tenantcast.broadcast";
   public static final String PUBLISH = "tenantcast.publish";
   public static final String INTEREST = "tenantcast.interest";
+  public static final String HISTORY = "tenantcast.history";
 
   private Addresses() {
   }

@@ -20,7 +20,7 @@ public final class BrokerEndpoint {
 
   public BrokerEndpoint(EventBus bus) {
     this.bus = bus;
-    EnvelopeCodec.registerOn(bus);
+    LocalCodec.registerOn(bus);
   }
 
   /**
@@ -57,6 +57,26 @@ public final class BrokerEndpoint {
         return;
       }
       handler.apply(interest).onComplete(ar -> message.reply(null));
+    }).completion();
+  }
+
+  /** Serves {@link Addresses#HISTORY}. */
+  public Future<Void> serveHistory(Function<HistoryRequest, Future<History>> handler) {
+    return bus.<JsonObject>localConsumer(Addresses.HISTORY, message -> {
+      HistoryRequest request;
+      try {
+        request = HistoryRequest.from(message.body());
+      } catch (RuntimeException e) {
+        message.fail(400, "not a history request");
+        return;
+      }
+      handler.apply(request).onComplete(ar -> {
+        if (ar.succeeded()) {
+          message.reply(ar.result());
+        } else {
+          message.fail(503, String.valueOf(ar.cause().getMessage()));
+        }
+      });
     }).completion();
   }
 

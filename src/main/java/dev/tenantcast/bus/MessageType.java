@@ -1,12 +1,14 @@
 package dev.tenantcast.bus;
 
-/** The {@code type} of an SSE message: three come from Redis, three are made by the server. */
+/** The {@code type} of an SSE message: three come from Redis, four are made by the server. */
 public enum MessageType {
   DASHBOARD_UPDATE(true, true),
   NOTIFICATION(true, true),
   SYSTEM_ALERT(true, false),
   CONNECTED(false, true),
   HEARTBEAT(false, false),
+  /** Delivery degraded (the broker is unreachable) or restored: {@code {"state": "DEGRADED" | "RESTORED"}}. */
+  STATUS(false, false),
   ERROR(false, false);
 
   private final boolean fromRedis;

@@ -26,7 +26,9 @@ public record HttpConfig(
     int publishesPerSecondPerTenant,
     int publishBytesPerSecondPerTenant,
     List<String> allowedOrigins,
-    boolean compression) {
+    boolean compression,
+    int drainMillis,
+    int reconnectSpreadMillis) {
 
   public HttpConfig {
     allowedOrigins = List.copyOf(allowedOrigins);
@@ -38,7 +40,7 @@ public record HttpConfig(
         "maxStreamsPerTenant", "maxStreamsPerUser", "maxBodyBytes", "maxBufferedBodyBytes", "streamBufferBytes",
         "publishTimeoutMillis", "headerTimeoutMillis", "bodyTimeoutMillis", "idleTimeoutMillis",
         "publishesPerSecondPerToken", "publishesPerSecondPerTenant", "publishBytesPerSecondPerTenant",
-        "allowedOrigins", "compression"));
+        "allowedOrigins", "compression", "drainMillis", "reconnectSpreadMillis"));
     int maxStreams = r.integer("maxStreams", 1, 1_000_000);
     int maxBodyBytes = r.integer("maxBodyBytes", 256, 16 * 1024 * 1024);
     return new HttpConfig(
@@ -62,7 +64,9 @@ public record HttpConfig(
         r.integer("publishBytesPerSecondPerTenant", maxBodyBytes, Integer.MAX_VALUE),
         r.stringList("allowedOrigins", "an origin such as https://dashboard.example.com",
             "https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?"),
-        r.bool("compression"));
+        r.bool("compression"),
+        r.integer("drainMillis", 0, 600_000),
+        r.integer("reconnectSpreadMillis", 1, 600_000));
   }
 
   /** Whether a browser page served from {@code origin} may use the API with credentials. */

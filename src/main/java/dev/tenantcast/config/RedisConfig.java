@@ -19,6 +19,7 @@ public record RedisConfig(
     int maxPayloadBytes,
     int reconnectMinMillis,
     int reconnectMaxMillis,
+    int timeoutMillis,
     int maxPendingPublishes) {
 
   public static final String DEFAULT_URL = "redis://127.0.0.1:6379";
@@ -49,7 +50,7 @@ public record RedisConfig(
   public static RedisConfig from(JsonObject json) {
     ConfigReader r = new ConfigReader(json, "redis");
     r.allowOnly(Set.of("url", "embedded", "subscriptionMode", "channels", "maxPayloadBytes", "reconnectMinMillis",
-        "reconnectMaxMillis",
+        "reconnectMaxMillis", "timeoutMillis",
         "maxPendingPublishes"));
     String url = r.optionalString("url");
     if (url != null && !url.matches("rediss?://.+")) {
@@ -59,7 +60,8 @@ public record RedisConfig(
     int max = r.integer("reconnectMaxMillis", min, 600_000);
     return new RedisConfig(url, choice(r, "embedded", Embedded.class),
         choice(r, "subscriptionMode", SubscriptionMode.class), channels(r.section("channels")),
-        r.integer("maxPayloadBytes", 64, 16 * 1024 * 1024), min, max, r.integer("maxPendingPublishes", 1, 1_000_000));
+        r.integer("maxPayloadBytes", 64, 16 * 1024 * 1024), min, max, r.integer("timeoutMillis", 100, 600_000),
+        r.integer("maxPendingPublishes", 1, 1_000_000));
   }
 
   public String effectiveUrl() {

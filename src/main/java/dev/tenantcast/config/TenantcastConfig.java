@@ -6,12 +6,12 @@ import java.util.Set;
 import java.util.UUID;
 
 /** The whole configuration, validated at start so a bad key stops the service with one clear message. */
-public record TenantcastConfig(String instanceId, HttpConfig http, RedisConfig redis, JwtConfig jwt, DemoConfig demo,
-                               JsonObject json) {
+public record TenantcastConfig(String instanceId, HttpConfig http, RedisConfig redis, HistoryConfig history,
+                               JwtConfig jwt, DemoConfig demo, JsonObject json) {
 
   public static TenantcastConfig from(JsonObject json) {
     ConfigReader r = new ConfigReader(json, "");
-    r.allowOnly(Set.of("instanceId", "http", "redis", "jwt", "demo"));
+    r.allowOnly(Set.of("instanceId", "http", "redis", "history", "jwt", "demo"));
     String instanceId = r.optionalString("instanceId");
     if (instanceId == null) {
       instanceId = UUID.randomUUID().toString().substring(0, 8);
@@ -21,6 +21,7 @@ public record TenantcastConfig(String instanceId, HttpConfig http, RedisConfig r
     return new TenantcastConfig(instanceId,
         HttpConfig.from(object(json, "http")),
         RedisConfig.from(object(json, "redis")),
+        HistoryConfig.from(object(json, "history")),
         JwtConfig.from(object(json, "jwt")),
         DemoConfig.from(object(json, "demo")),
         json.copy().put("instanceId", instanceId));

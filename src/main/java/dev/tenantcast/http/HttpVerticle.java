@@ -3,6 +3,7 @@ package dev.tenantcast.http;
 import dev.tenantcast.auth.TokenVerifier;
 import dev.tenantcast.bus.BrokerClient;
 import dev.tenantcast.config.DemoConfig;
+import dev.tenantcast.config.HistoryConfig;
 import dev.tenantcast.config.HttpConfig;
 import dev.tenantcast.config.JwtConfig;
 import dev.tenantcast.service.ServiceContext;
@@ -23,6 +24,8 @@ import io.vertx.micrometer.PrometheusScrapingHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.concurrent.TimeUnit;
+
 /**
  * The HTTP verticle, one instance per event loop: the event streams, the publish API, stats, health, metrics, the
  * browser client and the demo dashboard. Every instance listens on the same port (Vert.x spreads connections over
@@ -32,6 +35,7 @@ public final class HttpVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(HttpVerticle.class);
 
   private final ServiceContext service;
+  private HttpConfig config;
   private StreamHub streams;
   private ConnectionGuard guard;
   private HttpServer server;
@@ -42,19 +46,20 @@ public final class HttpVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    HttpConfig config = HttpConfig.from(config().getJsonObject("http"));
+    config = HttpConfig.from(config().getJsonObject("http"));
     JwtConfig jwt = JwtConfig.from(config().getJsonObject("jwt"));
     DemoConfig demoConfig = DemoConfig.from(config().getJsonObject("demo"));
+    HistoryConfig history = HistoryConfig.from(config().getJsonObject("history"));
     SharedLimits limits = service.limits();
     BrokerClient broker = new BrokerClient(vertx.eventBus());
     streams = new StreamHub(vertx, broker, service.stats(), service.metrics(), service.instanceId(),
-        config.heartbeatSeconds(), config.retryMillis(), config.streamBufferBytes());
+        config.heartbeatSeconds(), config.retryMillis(), config.streamBufferBytes(), history.maxReplay());
     guard = new ConnectionGuard(vertx, config, limits.connections(), service.stats());
     AuthHandler auth = new AuthHandler(TokenVerifier.create(vertx, jwt));
     OriginPolicy origins = new OriginPolicy(config);
     PublishEndpoint publish = new PublishEndpoint(broker, limits.publishes(), limits.bodyBytes(), origins, config,
         service.stats());
-    StatsEndpoint stats = new StatsEndpoint(service::statsJson, service.broker());
+    StatsEndpoint stats = new StatsEndpoint(service::statsJson, service.broker(), service.lifecycle());
     DemoEndpoint demo = new DemoEndpoint(vertx, demoConfig, jwt);
 
     Router router = Router.router(vertx);
@@ -67,7 +72,8 @@ public final class HttpVerticle extends VerticleBase {
     getAndHead(router, "/health").handler(stats::health);
     getAndHead(router, "/ready").handler(stats::ready);
     router.get("/api/sse/dashboard").handler(auth)
-        .handler(new StreamEndpoint(streams, limits.streams(), guard, service.ids(), service.stats()));
+        .handler(new StreamEndpoint(streams, limits.streams(), guard, service.ids(), service.stats(),
+            service.lifecycle()));
     // Two routes, because vertx-web orders a body handler before any other on one route: the first checks the token
     // and the limits before a byte of the body is read, the second reads it.
     router.post("/api/events").handler(auth).handler(publish::admit);
@@ -106,11 +112,18 @@ public final class HttpVerticle extends VerticleBase {
         .onSuccess(s -> LOG.info("HTTP listening on {}:{}", config.host(), s.actualPort()));
   }
 
+  /**
+   * Stopping drains: every stream gets a last event asking its client to reconnect (elsewhere) after a random delay,
+   * then the server waits up to {@code http.drainMillis} for the connections to close.
+   */
   @Override
   public Future<?> stop() {
     guard.stop();
-    streams.stop();
-    return server.close();
+    int drained = streams.drain(config.reconnectSpreadMillis());
+    if (drained > 0) {
+      LOG.info("Drained {} streams", drained);
+    }
+    return server.shutdown(config.drainMillis(), TimeUnit.MILLISECONDS);
   }
 
   private static Route getAndHead(Router router, String path) {

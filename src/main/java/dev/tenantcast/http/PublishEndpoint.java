@@ -25,7 +25,8 @@ import io.vertx.ext.web.RoutingContext;
  * {@code POST /api/events}, in two steps around the body handler. {@link #admit} runs after {@link AuthHandler} and
  * before a byte of the body is read: the token's publish rate, the cross-site check of cookie credentials, and room
  * for the body in the instance's body memory. {@link #publish} parses the body strictly, checks the caller may publish
- * this event and the tenant's rate and bytes, and hands it to the broker, answering 202 with the event's id.
+ * this event and the tenant's rate and bytes, and hands it to the broker, answering 202 with the event's id. An
+ * {@code Idempotency-Key} header makes a retry safe: the broker publishes it once and answers the first id again.
  */
 final class PublishEndpoint {
   private final BrokerClient broker;
@@ -86,7 +87,12 @@ final class PublishEndpoint {
     }
     PublishRequest request;
     try {
-      request = PublishRequest.from(withTenant(principal, json));
+      JsonObject event = withTenant(principal, json);
+      String key = ctx.request().getHeader("Idempotency-Key");
+      if (key != null) {
+        event.put("idempotencyKey", key);
+      }
+      request = PublishRequest.from(event);
     } catch (IllegalArgumentException e) {
       throw ApiError.badRequest(e.getMessage()).asException();
     }
@@ -109,13 +115,13 @@ final class PublishEndpoint {
     try {
       type = MessageType.valueOf(String.valueOf(json.getValue("type")));
     } catch (IllegalArgumentException e) {
-      return json; // PublishRequest says what is wrong with it
+      return json.copy(); // PublishRequest says what is wrong with it
     }
     if (type.fromRedis() && !type.perTenant()) {
       if (!principal.isAdmin()) {
         throw ApiError.forbidden(type + " needs the role admin").asException();
       }
-      return json;
+      return json.copy();
     }
     TenantId tenant = TenantRule.resolve(principal, json.getValue("tenant"));
     return json.copy().put("tenant", tenant.value());

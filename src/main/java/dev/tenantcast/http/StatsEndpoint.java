@@ -1,6 +1,7 @@
 package dev.tenantcast.http;
 
 import dev.tenantcast.bus.BrokerStatus;
+import dev.tenantcast.service.Lifecycle;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -11,10 +12,12 @@ import java.util.function.Supplier;
 final class StatsEndpoint {
   private final Supplier<JsonObject> stats;
   private final BrokerStatus broker;
+  private final Lifecycle lifecycle;
 
-  StatsEndpoint(Supplier<JsonObject> stats, BrokerStatus broker) {
+  StatsEndpoint(Supplier<JsonObject> stats, BrokerStatus broker, Lifecycle lifecycle) {
     this.stats = stats;
     this.broker = broker;
+    this.lifecycle = lifecycle;
   }
 
   void stats(RoutingContext ctx) {
@@ -26,11 +29,12 @@ final class StatsEndpoint {
     Json.send(ctx.response(), 200, new JsonObject().put("status", "UP"));
   }
 
-  /** Readiness: events reach this instance. */
+  /** Readiness: events reach this instance, and it is not draining. */
   void ready(RoutingContext ctx) {
-    boolean ready = broker.ready();
+    boolean ready = broker.ready() && !lifecycle.draining();
     JsonObject body = new JsonObject().put("status", ready ? "UP" : "DOWN")
-        .put("checks", new JsonObject().put("http", "UP").put("broker", ready ? "UP" : "DOWN"));
+        .put("checks", new JsonObject().put("http", lifecycle.draining() ? "DRAINING" : "UP")
+            .put("broker", broker.ready() ? "UP" : "DOWN"));
     if (!ready) {
       ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "2");
     }

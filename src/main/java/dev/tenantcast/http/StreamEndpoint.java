@@ -5,6 +5,8 @@ import dev.tenantcast.bus.EventIds;
 import dev.tenantcast.bus.TenantId;
 import dev.tenantcast.limits.Refusal;
 import dev.tenantcast.limits.StreamAdmission;
+import dev.tenantcast.service.Lifecycle;
+import dev.tenantcast.sse.Resume;
 import dev.tenantcast.sse.StreamHub;
 import dev.tenantcast.stats.ServiceStats;
 import io.vertx.core.Handler;
@@ -22,13 +24,16 @@ final class StreamEndpoint implements Handler<RoutingContext> {
   private final ConnectionGuard guard;
   private final EventIds ids;
   private final ServiceStats stats;
+  private final Lifecycle lifecycle;
 
-  StreamEndpoint(StreamHub hub, StreamAdmission admission, ConnectionGuard guard, EventIds ids, ServiceStats stats) {
+  StreamEndpoint(StreamHub hub, StreamAdmission admission, ConnectionGuard guard, EventIds ids, ServiceStats stats,
+                 Lifecycle lifecycle) {
     this.hub = hub;
     this.admission = admission;
     this.guard = guard;
     this.ids = ids;
     this.stats = stats;
+    this.lifecycle = lifecycle;
   }
 
   @Override
@@ -36,6 +41,10 @@ final class StreamEndpoint implements Handler<RoutingContext> {
     Principal principal = AuthHandler.principal(ctx);
     HttpServerRequest request = ctx.request();
     TenantId tenant = TenantRule.resolve(principal, request.getParam("tenant"));
+    if (lifecycle.draining()) {
+      throw ApiError.unavailable("shutting_down", "this instance is shutting down; connect to another", 1)
+          .asException();
+    }
     String user = principal.subject();
     switch (admission.admit(tenant, user)) {
       case SERVICE_FULL -> refuse(Refusal.STREAMS_INSTANCE, ApiError.unavailable("too_many_streams",
@@ -46,10 +55,16 @@ final class StreamEndpoint implements Handler<RoutingContext> {
           + "maximum of " + admission.maxPerUser() + " streams of tenant " + tenant + " on this instance", 5));
       case ADMITTED -> {
         guard.streaming(request);
-        hub.open(request, tenant, principal.expiresAtMillis(), ids.nextConnection(),
+        hub.open(request, tenant, principal.expiresAtMillis(), ids.nextConnection(), resumeOf(request),
             () -> admission.release(tenant, user));
       }
     }
+  }
+
+  /** The browser's own reconnect sends Last-Event-ID; the client library, whose first connect cannot, the query. */
+  private static Resume resumeOf(HttpServerRequest request) {
+    String header = request.getHeader("Last-Event-ID");
+    return Resume.of(header != null ? header : request.getParam("lastEventId"));
   }
 
   private void refuse(Refusal refusal, ApiError error) {

@@ -3,6 +3,7 @@ package dev.tenantcast.redis;
 import dev.tenantcast.bus.Envelope;
 import dev.tenantcast.bus.EventIds;
 import dev.tenantcast.bus.EventJson;
+import dev.tenantcast.bus.Position;
 import dev.tenantcast.bus.RejectReason;
 import dev.tenantcast.bus.TenantId;
 import io.vertx.core.buffer.Buffer;
@@ -52,7 +53,8 @@ final class InboundDecoder {
     }
     long timestamp = parsed.timestamp() > 0 ? parsed.timestamp() : now;
     String id = parsed.id() != null ? parsed.id() : ids.next(now);
-    return new Result(Envelope.of(id, route.type(), tenant, parsed.data(), timestamp), null);
+    // An id that is a history position came through the publish script: the event can be replayed.
+    return new Result(Envelope.of(id, Position.parse(id), route.type(), tenant, parsed.data(), timestamp), null);
   }
 
   private static Result rejected(RejectReason reason) {

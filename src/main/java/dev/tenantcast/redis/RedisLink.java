@@ -13,8 +13,9 @@ import java.util.function.Function;
 
 /**
  * One dedicated Redis connection that comes back by itself: the Vert.x client does not reconnect, so after the socket
- * ends or fails this opens a new one with capped exponential backoff and hands it to {@code onConnected} again. The
- * link is confined to the event loop of the verticle that owns it.
+ * ends or fails, or its owner finds it silent ({@link #reset}), this opens a new one with capped exponential backoff
+ * and hands it to {@code onConnected} again. A connect that gets no answer within the timeout counts as failed: a
+ * frozen Redis accepts TCP connections but never answers them. Confined to the event loop of its verticle.
  */
 final class RedisLink {
   private static final Logger LOG = LoggerFactory.getLogger(RedisLink.class);
@@ -25,6 +26,7 @@ final class RedisLink {
   private final Backoff backoff;
   private final Function<RedisConnection, Future<?>> onConnected;
   private final Consumer<Throwable> onLost;
+  private final long timeoutMillis;
   private RedisConnection connection;
   private boolean closed;
 
@@ -33,27 +35,41 @@ final class RedisLink {
    * @param onLost      called once per lost connection, with the cause or null
    */
   RedisLink(Vertx vertx, String name, RedisOptions options, long minBackoffMillis, long maxBackoffMillis,
-            Function<RedisConnection, Future<?>> onConnected, Consumer<Throwable> onLost) {
+            long timeoutMillis, Function<RedisConnection, Future<?>> onConnected, Consumer<Throwable> onLost) {
     this.vertx = vertx;
     this.name = name;
     this.client = Redis.createClient(vertx, options);
     this.backoff = new Backoff(minBackoffMillis, maxBackoffMillis);
+    this.timeoutMillis = timeoutMillis;
     this.onConnected = onConnected;
     this.onLost = onLost;
   }
 
+  /**
+   * Connects. An attempt that gets no answer within the timeout is not abandoned but overtaken: the next attempt
+   * starts, and whichever answers first is used, so that when a frozen Redis wakes up, its waiting attempt
+   * resubscribes at once instead of at the next step of the backoff.
+   */
   void open() {
-    if (closed) {
+    if (closed || connection != null) {
       return;
     }
+    boolean[] overtaken = new boolean[1];
+    long timer = vertx.setTimer(timeoutMillis, t -> {
+      overtaken[0] = true;
+      retryLater(new java.util.concurrent.TimeoutException("no answer within " + timeoutMillis + " ms"));
+    });
     client.connect().onComplete(ar -> {
+      vertx.cancelTimer(timer);
       if (ar.failed()) {
-        retryLater(ar.cause());
+        if (!overtaken[0]) {
+          retryLater(ar.cause());
+        }
         return;
       }
       RedisConnection conn = ar.result();
-      if (closed) {
-        conn.close();
+      if (closed || connection != null) {
+        conn.close(); // another attempt won
         return;
       }
       connection = conn;
@@ -61,6 +77,14 @@ final class RedisLink {
       conn.exceptionHandler(e -> lost(conn, e));
       onConnected.apply(conn).onSuccess(v -> backoff.reset()).onFailure(e -> lost(conn, e));
     });
+  }
+
+  /** Drops the current connection as dead (it stopped answering) and opens a new one. */
+  void reset(String reason) {
+    RedisConnection conn = connection;
+    if (conn != null) {
+      lost(conn, new IllegalStateException(reason));
+    }
   }
 
   /** The current connection, or null while it is down. */
@@ -91,7 +115,7 @@ final class RedisLink {
   }
 
   private void retryLater(Throwable cause) {
-    if (closed) {
+    if (closed || connection != null) {
       return;
     }
     long delay = backoff.next();

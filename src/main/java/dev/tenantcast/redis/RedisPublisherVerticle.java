@@ -7,6 +7,7 @@ import dev.tenantcast.bus.PublishException;
 import dev.tenantcast.bus.PublishFailure;
 import dev.tenantcast.bus.PublishRequest;
 import dev.tenantcast.bus.Published;
+import dev.tenantcast.config.HistoryConfig;
 import dev.tenantcast.config.RedisConfig;
 import dev.tenantcast.service.ServiceContext;
 import dev.tenantcast.stats.ServiceStats;
@@ -20,22 +21,34 @@ import io.vertx.redis.client.Request;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.List;
+
 /**
- * Outbound half of the Redis broker: serves the publish side of the broker contract ({@link BrokerEndpoint}) by
- * PUBLISHing each event to Redis, so that every instance delivers it. All commands are pipelined over one dedicated
- * connection (a pool of six would refuse thousands of concurrent publishes); the number in flight is bounded by
- * {@code redis.maxPendingPublishes}.
+ * Outbound half of the Redis broker: serves the publish side of the broker contract ({@link BrokerEndpoint}). With
+ * history on, each event is appended to its history stream and published in one atomic step ({@link PublishScript}),
+ * which also honours idempotency keys and the caller's deadline; with history off, it is PUBLISHed as it is. Either
+ * way every instance delivers it. All commands are pipelined over one dedicated connection (a pool of six would refuse
+ * thousands of concurrent publishes); the number in flight is bounded by {@code redis.maxPendingPublishes}.
  */
 public final class RedisPublisherVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(RedisPublisherVerticle.class);
+  /** How long before the caller's deadline Redis stops publishing: the answer still has to travel back. */
+  private static final long DEADLINE_MARGIN_MILLIS = 250;
 
   private final ServiceStats stats;
   private final BrokerStatus status;
   private final EventIds ids;
   private RedisConfig config;
+  private HistoryConfig history;
+  private final PublishScript script = PublishScript.load();
+  /** Redis's clock minus ours, measured at connect: deadlines are checked by Redis, in its time. */
+  private long redisClockOffsetMillis;
   private ChannelMap channels;
   private RedisLink link;
   private int inFlight;
+  /** When the oldest unanswered PING was sent (0: none): a silent connection is dropped, so publishes fail fast. */
+  private long pingSentMillis;
+  private long watchdog = -1;
 
   public RedisPublisherVerticle(ServiceContext service) {
     this.stats = service.stats();
@@ -46,26 +59,57 @@ public final class RedisPublisherVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     config = RedisConfig.from(config().getJsonObject("redis"));
+    history = HistoryConfig.from(config().getJsonObject("history"));
     channels = new ChannelMap(config.channels());
     RedisOptions options = new RedisOptions()
         .setConnectionString(config.effectiveUrl())
         .setMaxWaitingHandlers(config.maxPendingPublishes() + 16);
     link = new RedisLink(vertx, "publisher", options, config.reconnectMinMillis(), config.reconnectMaxMillis(),
-        this::connected, cause -> status.publisherConnected(false));
+        config.timeoutMillis(), this::connected, cause -> status.publisherConnected(false));
     link.open();
+    watchdog = vertx.setPeriodic(Math.max(100, config.timeoutMillis() / 3), t -> ping(System.currentTimeMillis()));
     return new BrokerEndpoint(vertx.eventBus()).servePublish(this::publish);
   }
 
   @Override
   public Future<?> stop() {
+    vertx.cancelTimer(watchdog);
     status.publisherConnected(false);
     return link.close();
   }
 
+  private void ping(long now) {
+    RedisConnection connection = link.connection();
+    if (connection == null) {
+      pingSentMillis = 0;
+      return;
+    }
+    if (pingSentMillis != 0) {
+      if (now - pingSentMillis > config.timeoutMillis()) {
+        LOG.warn("Redis publisher got no answer for {} ms: dropping the connection", now - pingSentMillis);
+        pingSentMillis = 0;
+        link.reset("no answer for " + config.timeoutMillis() + " ms");
+      }
+      return;
+    }
+    pingSentMillis = now;
+    connection.send(Request.cmd(Command.PING)).onComplete(ar -> {
+      if (link.connection() == connection) {
+        pingSentMillis = 0;
+      }
+    });
+  }
+
   private Future<?> connected(RedisConnection connection) {
-    status.publisherConnected(true);
-    LOG.info("Redis publisher connected");
-    return Future.succeededFuture();
+    long asked = System.currentTimeMillis();
+    return connection.send(Request.cmd(Command.TIME)).onSuccess(time -> {
+      long now = System.currentTimeMillis();
+      long redisMillis = time.get(0).toLong() * 1000 + time.get(1).toLong() / 1000;
+      redisClockOffsetMillis = redisMillis - (asked + now) / 2;
+      status.publisherConnected(true);
+      LOG.info("Redis publisher connected (history {}, publish script {})", history.enabled() ? "on" : "off",
+          script.sha());
+    });
   }
 
   private Future<Published> publish(PublishRequest request) {
@@ -79,6 +123,9 @@ public final class RedisPublisherVerticle extends VerticleBase {
     if (payload.length() > config.maxPayloadBytes()) {
       return failed(PublishFailure.TOO_LARGE, "the event is larger than " + config.maxPayloadBytes() + " bytes");
     }
+    if (request.deadlineMillis() > 0 && request.deadlineMillis() <= timestamp) {
+      return failed(PublishFailure.NO_ANSWER, "the caller stopped waiting before the publish began");
+    }
     RedisConnection connection = link.connection();
     if (connection == null) {
       stats.publishFailed();
@@ -89,15 +136,38 @@ public final class RedisPublisherVerticle extends VerticleBase {
       return failed(PublishFailure.BUSY, "too many publishes in flight (redis.maxPendingPublishes)");
     }
     inFlight++;
-    return connection.send(Request.cmd(Command.PUBLISH).arg(channel).arg(payload))
+    Future<Published> published = history.enabled() ? appendAndPublish(connection, channel, request)
+        : connection.send(Request.cmd(Command.PUBLISH).arg(channel).arg(payload)).map(r -> new Published(id));
+    return published
         .andThen(ar -> inFlight--)
-        .map(published -> {
-          stats.published();
-          return new Published(id);
+        .onSuccess(p -> {
+          if (!p.duplicate()) {
+            stats.published();
+          }
         })
         .recover(e -> {
           stats.publishFailed();
-          return failed(PublishFailure.UNAVAILABLE, "Redis did not take the event: " + e.getMessage());
+          return e instanceof PublishException ? Future.failedFuture(e)
+              : failed(PublishFailure.UNAVAILABLE, "Redis did not take the event: " + e.getMessage());
+        });
+  }
+
+  private Future<Published> appendAndPublish(RedisConnection connection, String channel, PublishRequest request) {
+    // Past the caller's deadline (less a margin for the answer's way back), Redis publishes nothing.
+    long deadline = request.deadlineMillis() == 0 ? 0
+        : request.deadlineMillis() + redisClockOffsetMillis - DEADLINE_MARGIN_MILLIS;
+    List<Object> args = List.of(channel, request.data().toBuffer(), history.maxLength(),
+        history.maxAgeSeconds() * 1000L, request.idempotencyKey() == null ? "" : request.idempotencyKey(),
+        history.idempotencySeconds(), deadline);
+    return script.run(connection, List.of(HistoryKeys.stream(request.tenant()), HistoryKeys.meta(request.tenant())),
+        args).compose(answer -> {
+          String result = answer.toString();
+          if (result.equals("expired")) {
+            return failed(PublishFailure.NO_ANSWER, "Redis got to the event after the caller stopped waiting; "
+                + "it was not published");
+          }
+          return Future.succeededFuture(result.startsWith("dup:") ? new Published(result.substring(4), true)
+              : new Published(result));
         });
   }
 

@@ -2,9 +2,12 @@ package dev.tenantcast.redis;
 
 import dev.tenantcast.bus.BrokerEndpoint;
 import dev.tenantcast.bus.BrokerStatus;
+import dev.tenantcast.bus.Envelope;
 import dev.tenantcast.bus.EventIds;
 import dev.tenantcast.bus.Interest;
+import dev.tenantcast.bus.MessageType;
 import dev.tenantcast.bus.TenantId;
+import dev.tenantcast.config.HistoryConfig;
 import dev.tenantcast.config.RedisConfig;
 import dev.tenantcast.config.RedisConfig.SubscriptionMode;
 import dev.tenantcast.log.LogSafe;
@@ -14,7 +17,9 @@ import dev.tenantcast.stats.ServiceStats;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
@@ -31,7 +36,12 @@ import java.util.Map;
  * Inbound half of the Redis broker: one dedicated subscriber connection, each valid message handed to the streams
  * through the broker contract ({@link BrokerEndpoint#deliver}); malformed messages are counted and skipped. In pattern
  * mode it subscribes to every tenant's channels by pattern; in interest mode to a tenant's channels only while an HTTP
- * verticle instance has streams of that tenant ({@link Interest}).
+ * verticle instance has streams of that tenant ({@link Interest}). It also answers history requests
+ * ({@link HistoryReader}), from the events it keeps in memory ({@link RecentEvents}) or from Redis.
+ * <p>A subscriber connection to a frozen Redis stays open and silent. So every second this instance publishes a canary
+ * to a channel of its own; when nothing (not even the canary) has arrived for {@code redis.timeoutMillis}, the
+ * connection is dropped and rebuilt, and the streams are told that delivery is degraded, later that it is restored
+ * (then they replay from history what they missed).
  * Deploy exactly one instance per service instance, or every message is delivered twice.
  */
 public final class RedisSubscriberVerticle extends VerticleBase {
@@ -52,6 +62,14 @@ public final class RedisSubscriberVerticle extends VerticleBase {
   private RedisLink link;
   private int unconfirmed;
   private boolean hadOutage;
+  private boolean degraded;
+  private String canary;
+  private Redis reader;
+  private HistoryReader history;
+  private RecentEvents recent;
+  private long lastHeardMillis;
+  private long timeoutMillis;
+  private long watchdog = -1;
 
   public RedisSubscriberVerticle(ServiceContext service) {
     this.stats = service.stats();
@@ -62,29 +80,53 @@ public final class RedisSubscriberVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     RedisConfig config = RedisConfig.from(config().getJsonObject("redis"));
+    HistoryConfig historyConfig = HistoryConfig.from(config().getJsonObject("history"));
     mode = config.subscriptionMode();
     channels = new ChannelMap(config.channels());
     decoder = new InboundDecoder(channels, ids, config.maxPayloadBytes());
     endpoint = new BrokerEndpoint(vertx.eventBus());
+    timeoutMillis = config.timeoutMillis();
+    canary = "tenantcast:canary:" + config().getString("instanceId");
+    reader = Redis.createClient(vertx, new RedisOptions().setConnectionString(config.effectiveUrl())
+        .setMaxPoolSize(4).setMaxPoolWaiting(64));
+    recent = new RecentEvents(historyConfig.memoryEvents(), historyConfig.memoryTenants());
+    history = new HistoryReader(reader, recent, channels, historyConfig.enabled(), historyConfig.maxReplay());
     link = new RedisLink(vertx, "subscriber", new RedisOptions().setConnectionString(config.effectiveUrl()),
-        config.reconnectMinMillis(), config.reconnectMaxMillis(), this::subscribe, this::lost);
+        config.reconnectMinMillis(), config.reconnectMaxMillis(), timeoutMillis, this::subscribe, this::lost);
     link.open();
+    watchdog = vertx.setPeriodic(Math.max(100, timeoutMillis / 3), t -> watch(System.currentTimeMillis()));
     // Starting does not wait for Redis: the service serves meanwhile and /ready reports the outage.
-    return endpoint.serveInterest(this::onInterest);
+    return Future.all(endpoint.serveInterest(this::onInterest), endpoint.serveHistory(history::read));
   }
 
   @Override
   public Future<?> stop() {
+    vertx.cancelTimer(watchdog);
     status.subscribed(false);
-    return link.close();
+    return link.close().eventually(reader::close);
+  }
+
+  /** Publishes the canary, and drops a subscriber connection that has heard nothing for too long. */
+  private void watch(long now) {
+    if (link.connection() == null) {
+      return;
+    }
+    reader.send(Request.cmd(Command.PUBLISH).arg(canary).arg(now));
+    if (now - lastHeardMillis > timeoutMillis) {
+      LOG.warn("Redis subscriber heard nothing, not even its canary, for {} ms: dropping the connection",
+          now - lastHeardMillis);
+      link.reset("silent for " + (now - lastHeardMillis) + " ms");
+    }
   }
 
   /** A new connection: everything this instance needs now, as one SUBSCRIBE and one PSUBSCRIBE. */
   private Future<?> subscribe(RedisConnection connection) {
     // Only (un)subscribe commands may go over this connection: replies to anything else get mixed up with messages.
     connection.handler(this::onPush);
+    lastHeardMillis = System.currentTimeMillis();
     List<ChannelMap.Subscription> all = new ArrayList<>(mode == SubscriptionMode.PATTERN
         ? channels.subscriptions() : channels.fixedSubscriptions());
+    all.add(new ChannelMap.Subscription(canary, false));
     interest.keySet().forEach(t -> channels.channelsOf(t).forEach(c -> all.add(new ChannelMap.Subscription(c, false))));
     unconfirmed = all.size();
     if (all.isEmpty()) {
@@ -104,6 +146,12 @@ public final class RedisSubscriberVerticle extends VerticleBase {
   private void lost(Throwable cause) {
     status.subscribed(false);
     hadOutage = true;
+    if (!degraded) {
+      degraded = true;
+      endpoint.deliver(Envelope.ofServer(MessageType.STATUS, new JsonObject().put("state", "DEGRADED")
+          .put("message", "the broker is unreachable: events are delayed; they follow once it is back"),
+          System.currentTimeMillis()));
+    }
     // Streams waiting for a subscription start now; they get their tenant's messages once Redis is back.
     awaiting.values().forEach(waiting -> waiting.forEach(Promise::tryComplete));
     awaiting.clear();
@@ -147,6 +195,7 @@ public final class RedisSubscriberVerticle extends VerticleBase {
   }
 
   private void onPush(Response push) {
+    lastHeardMillis = System.currentTimeMillis();
     if (push.size() < 3) {
       return;
     }
@@ -159,10 +208,14 @@ public final class RedisSubscriberVerticle extends VerticleBase {
   }
 
   private void deliver(String pattern, String channel, Response push) {
+    if (pattern == null && channel.equals(canary)) {
+      return;
+    }
     InboundDecoder.Result result = decoder.decode(pattern, channel, push.get(push.size() - 1).toBuffer(),
         System.currentTimeMillis());
     if (result.envelope() != null) {
       stats.received();
+      recent.record(result.envelope());
       endpoint.deliver(result.envelope());
     } else {
       stats.rejected(result.rejected());
@@ -180,6 +233,11 @@ public final class RedisSubscriberVerticle extends VerticleBase {
       return;
     }
     status.subscribed(true);
+    if (degraded) {
+      degraded = false;
+      endpoint.deliver(Envelope.ofServer(MessageType.STATUS, new JsonObject().put("state", "RESTORED")
+          .put("message", "the broker is back: missed events follow"), System.currentTimeMillis()));
+    }
     if (hadOutage) {
       status.reconnected();
       LOG.info("Redis subscriber reconnected and resubscribed ({} mode)", mode.name().toLowerCase());

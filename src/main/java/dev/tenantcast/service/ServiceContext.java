@@ -13,11 +13,11 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * What the verticles of one service instance share: its id, its id sequences, its counters and meters, its broker's
- * status, and the limits that span all HTTP verticle instances. Handed to each verticle's constructor, so two service
- * instances in one JVM (as in the tests) never share state.
+ * status, the limits that span all HTTP verticle instances, and whether it is draining. Handed to each verticle's
+ * constructor, so two service instances in one JVM (as in the tests) never share state.
  */
 public record ServiceContext(String instanceId, EventIds ids, ServiceStats stats, ServiceMetrics metrics,
-                             BrokerStatus broker, SharedLimits limits) {
+                             BrokerStatus broker, SharedLimits limits, Lifecycle lifecycle) {
 
   /** The limits that count across the HTTP verticle instances: streams, connections and body bytes in memory. */
   public record SharedLimits(StreamAdmission streams, Budget connections, Budget bodyBytes, PublishLimits publishes) {
@@ -48,6 +48,6 @@ public record ServiceContext(String instanceId, EventIds ids, ServiceStats stats
     BrokerStatus broker = new BrokerStatus();
     SharedLimits limits = SharedLimits.of(http);
     return new ServiceContext(instanceId, new EventIds(instanceId), stats,
-        new ServiceMetrics(registry, stats, broker, limits.streams()::open), broker, limits);
+        new ServiceMetrics(registry, stats, broker, limits.streams()::open), broker, limits, new Lifecycle());
   }
 }

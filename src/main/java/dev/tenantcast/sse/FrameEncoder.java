@@ -20,22 +20,30 @@ public final class FrameEncoder {
   private FrameEncoder() {
   }
 
-  /** {@code id: <id>\ndata: <json>\n\n}; no id line for server-made events, so they do not move Last-Event-ID. */
-  public static Buffer frame(Envelope envelope) {
-    return append(Buffer.buffer(envelope.json().length() + 160), envelope);
+  /**
+   * {@code id: <sseId>\ndata: <json>\n\n}; no id line for server-made events (null {@code sseId}), so they do not
+   * move Last-Event-ID.
+   */
+  public static Buffer frame(String sseId, Envelope envelope) {
+    return append(Buffer.buffer(envelope.json().length() + 160), sseId, envelope);
   }
 
   /** The first frame of a stream: the reconnect delay hint, then the event. */
   public static Buffer firstFrame(int retryMillis, Envelope connected) {
-    return append(Buffer.buffer("retry: " + retryMillis + "\n"), connected);
+    return append(Buffer.buffer("retry: " + retryMillis + "\n"), null, connected);
   }
 
-  private static Buffer append(Buffer frame, Envelope envelope) {
-    if (envelope.id() != null) {
-      if (!EventIds.isSafe(envelope.id())) {
+  /** A last frame that tells the client to reconnect after {@code retryMillis}, then the event. */
+  public static Buffer lastFrame(int retryMillis, Envelope farewell) {
+    return append(Buffer.buffer("retry: " + retryMillis + "\n"), null, farewell);
+  }
+
+  private static Buffer append(Buffer frame, String sseId, Envelope envelope) {
+    if (sseId != null) {
+      if (!EventIds.isSafe(sseId)) {
         throw new IllegalArgumentException("an event id may not contain line breaks, NUL or spaces");
       }
-      frame.appendBytes(ID).appendString(envelope.id(), "US-ASCII").appendByte((byte) '\n');
+      frame.appendBytes(ID).appendString(sseId, "US-ASCII").appendByte((byte) '\n');
     }
     return frame.appendBytes(DATA).appendBuffer(envelope.json()).appendBytes(END);
   }

@@ -1,5 +1,6 @@
 package dev.tenantcast.sse;
 
+import dev.tenantcast.bus.Envelope;
 import dev.tenantcast.bus.TenantId;
 import io.vertx.core.buffer.Buffer;
 
@@ -28,6 +29,9 @@ final class SseStream {
   private final List<WireFrame> pending = new ArrayList<>(1);
   private int pendingBytes;
   private int heartbeatSlot;
+  /** Live events held while the stream's history is read (null: not holding); overflowed: held more than allowed. */
+  private List<Envelope> held;
+  private boolean overflowed;
 
   SseStream(String id, TenantId tenant, long expiresAtMillis, StreamSink sink, Runnable onClosed) {
     this.id = id;
@@ -65,6 +69,37 @@ final class SseStream {
 
   boolean started() {
     return started;
+  }
+
+  /** From now on, live events are held ({@link #hold(Envelope, int)}) instead of written. */
+  void hold() {
+    held = new ArrayList<>();
+    overflowed = false;
+  }
+
+  boolean holding() {
+    return held != null;
+  }
+
+  /** Holds a live event, up to {@code max}; beyond, the held events are dropped and {@link #release} says so. */
+  void hold(Envelope event, int max) {
+    if (overflowed) {
+      return;
+    }
+    if (held.size() >= max) {
+      overflowed = true;
+      held.clear();
+      return;
+    }
+    held.add(event);
+  }
+
+  /** Stops holding: the held events, or null when there were more than allowed. */
+  List<Envelope> release() {
+    List<Envelope> events = overflowed ? null : held;
+    held = null;
+    overflowed = false;
+    return events;
   }
 
   boolean hasPending() {

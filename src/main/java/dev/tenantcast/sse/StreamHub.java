@@ -13,11 +13,14 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 
+import java.util.concurrent.ThreadLocalRandom;
+
 /**
  * The streams of one HTTP verticle instance: turns an admitted request into an event stream (headers, the
  * {@code retry:} hint, {@code CONNECTED}) and hands it to the instance's {@link TenantFanout}, which delivers the
- * broker's events, the heartbeats and the token-expiry ends (driven by one timer per instance, not one per stream).
- * Knows the broker only through the {@link BrokerClient}, and HTTP only as the request it writes to.
+ * broker's events, replays what a resuming stream missed, and sends the heartbeats and the token-expiry ends (driven
+ * by one timer per instance, not one per stream). Knows the broker only through the {@link BrokerClient}, and HTTP
+ * only as the request it writes to.
  */
 public final class StreamHub {
   private final Vertx vertx;
@@ -28,11 +31,15 @@ public final class StreamHub {
   private final int streamBufferBytes;
   private long timer = -1;
 
-  /** Create on the event loop of the HTTP verticle instance that will own the streams. */
+  /**
+   * Create on the event loop of the HTTP verticle instance that will own the streams.
+   *
+   * @param maxReplay live events a resuming stream may hold while its history is read
+   */
   public StreamHub(Vertx vertx, BrokerClient broker, ServiceStats stats, ServiceMetrics metrics, String instanceId,
-                   int heartbeatSeconds, int retryMillis, int streamBufferBytes) {
+                   int heartbeatSeconds, int retryMillis, int streamBufferBytes, int maxReplay) {
     this.vertx = vertx;
-    this.fanout = new TenantFanout(vertx, broker, stats, metrics, heartbeatSeconds);
+    this.fanout = new TenantFanout(vertx, broker, stats, metrics, heartbeatSeconds, maxReplay);
     this.instanceId = instanceId;
     this.heartbeatSeconds = heartbeatSeconds;
     this.retryMillis = retryMillis;
@@ -45,19 +52,38 @@ public final class StreamHub {
     return fanout.start();
   }
 
-  /** Ends every stream. */
+  /** Ends every stream at once. */
   public void stop() {
     vertx.cancelTimer(timer);
-    fanout.closeAll();
+    fanout.closeAll(null);
+  }
+
+  /**
+   * Ends every stream with a last event that asks its client to reconnect (to another instance) after a random
+   * delay of up to {@code maxDelayMillis}, so that a deploy does not bring every client back in the same instant.
+   *
+   * @return how many streams were ended
+   */
+  public int drain(int maxDelayMillis) {
+    int streams = fanout.size();
+    fanout.closeAll(stream -> {
+      int delay = ThreadLocalRandom.current().nextInt(Math.max(1, maxDelayMillis)) + 1;
+      return FrameEncoder.lastFrame(delay, Envelope.ofServer(MessageType.ERROR, new JsonObject()
+          .put("code", "SERVER_SHUTDOWN").put("reconnectAfterMillis", delay)
+          .put("message", "this instance is shutting down; reconnect with your last event id"),
+          System.currentTimeMillis()));
+    });
+    return streams;
   }
 
   /**
    * Makes the request an event stream of the tenant until its token expires or the client leaves.
    *
+   * @param resume   what the client asked to resume from, if anything
    * @param onClosed run once when the stream ends, whatever ends it
    */
   public void open(HttpServerRequest request, TenantId tenant, long expiresAtMillis, String connectionId,
-                   Runnable onClosed) {
+                   Resume resume, Runnable onClosed) {
     HttpServerResponse response = request.response();
     SseStream stream = new SseStream(connectionId, tenant, expiresAtMillis, StreamSink.of(request), onClosed);
     response.closeHandler(v -> fanout.remove(stream));
@@ -69,12 +95,13 @@ public final class StreamHub {
         // a compressor that does not flush per event would hold events back
         .putHeader(HttpHeaders.CONTENT_ENCODING, HttpHeaders.IDENTITY)
         .putHeader("X-Accel-Buffering", "no");
-    Envelope connected = Envelope.ofServer(MessageType.CONNECTED, new JsonObject()
-        .put("connectionId", connectionId)
-        .put("tenant", tenant.value())
-        .put("instanceId", instanceId)
-        .put("heartbeatSeconds", heartbeatSeconds), System.currentTimeMillis());
-    fanout.add(stream, FrameEncoder.firstFrame(retryMillis, connected));
+    fanout.add(stream, resume, resumed -> FrameEncoder.firstFrame(retryMillis, Envelope.ofServer(
+        MessageType.CONNECTED, new JsonObject()
+            .put("connectionId", connectionId)
+            .put("tenant", tenant.value())
+            .put("instanceId", instanceId)
+            .put("heartbeatSeconds", heartbeatSeconds)
+            .put("resume", resumed), System.currentTimeMillis())));
     if (response.closed()) {
       fanout.remove(stream);
     }

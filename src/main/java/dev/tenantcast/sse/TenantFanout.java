@@ -2,7 +2,11 @@ package dev.tenantcast.sse;
 
 import dev.tenantcast.bus.BrokerClient;
 import dev.tenantcast.bus.Envelope;
+import dev.tenantcast.bus.History;
+import dev.tenantcast.bus.HistoryRequest;
 import dev.tenantcast.bus.MessageType;
+import dev.tenantcast.bus.Position;
+import dev.tenantcast.bus.StreamPosition;
 import dev.tenantcast.bus.TenantId;
 import dev.tenantcast.stats.ServiceMetrics;
 import dev.tenantcast.stats.ServiceStats;
@@ -24,20 +28,31 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * The streams of one HTTP verticle instance, grouped by tenant. Each tenant with streams here has one event-bus
- * consumer (not one per stream); a message is encoded to wire bytes once and the same bytes are written to each of
- * the tenant's streams. Confined to the instance's event loop, so it needs no locks.
+ * consumer (not one per stream); an event is framed once per tenant and the same bytes are written to each of the
+ * tenant's streams. Confined to the instance's event loop, so it needs no locks.
+ * <p>Every content event's SSE id is the streams' position after it ({@link StreamPosition}: the tenant's history and
+ * the alerts' history), which a group tracks as events pass. A stream that resumes holds the live events that arrive
+ * while its history is read, then gets the history's events after its position, then the held ones that the history
+ * did not have, and only then live frames: no gap and no duplicate across the switch.
  */
 final class TenantFanout {
   private static final Logger LOG = LoggerFactory.getLogger(TenantFanout.class);
 
-  /** The streams of one tenant on this instance, the consumer that feeds them, and when messages flow. */
+  /** The streams of one tenant on this instance, the consumer that feeds them, and their position. */
   private static final class TenantGroup {
+    final TenantId tenant;
     final Set<SseStream> streams = new LinkedHashSet<>();
     MessageConsumer<Envelope> consumer;
     Future<?> ready;
+    Position head;
+
+    TenantGroup(TenantId tenant) {
+      this.tenant = tenant;
+    }
   }
 
   private final Context context;
@@ -54,42 +69,59 @@ final class TenantFanout {
    */
   private final List<Set<SseStream>> heartbeatSlots = new ArrayList<>();
   private final int heartbeatSeconds;
+  private final int maxHeld;
   private long ticks;
   private int nextSlot;
+  /** The newest system alert's position seen here. */
+  private Position alertsHead;
   /** Streams with queued frames, flushed once at the end of the current event-loop pass. */
   private final List<SseStream> dirty = new ArrayList<>();
   private final Handler<Void> flushTask = v -> flush();
   private boolean flushScheduled;
   private MessageConsumer<Envelope> broadcast;
 
-  /** Create on the event loop of the HTTP verticle instance that will own it. */
-  TenantFanout(Vertx vertx, BrokerClient broker, ServiceStats stats, ServiceMetrics metrics, int heartbeatSeconds) {
+  /**
+   * Create on the event loop of the HTTP verticle instance that will own it.
+   *
+   * @param maxHeld live events a resuming stream may hold while its history is read (beyond: it cannot resume)
+   */
+  TenantFanout(Vertx vertx, BrokerClient broker, ServiceStats stats, ServiceMetrics metrics, int heartbeatSeconds,
+               int maxHeld) {
     this.context = vertx.getOrCreateContext();
     this.broker = broker;
     this.stats = stats;
     this.metrics = metrics;
     this.heartbeatSeconds = heartbeatSeconds;
+    this.maxHeld = maxHeld;
     for (int i = 0; i < heartbeatSeconds; i++) {
       heartbeatSlots.add(new LinkedHashSet<>());
     }
   }
 
   Future<Void> start() {
-    broadcast = broker.consumeBroadcast(envelope -> deliver(all, envelope));
+    broadcast = broker.consumeBroadcast(this::deliverBroadcast);
     return broadcast.completion();
   }
 
   /**
-   * Adds a stream and starts it with {@code firstFrame} as soon as its tenant's messages are routed here, so that
-   * everything published after the first frame reaches it.
+   * Adds a stream and starts it once its tenant's events are routed here (and, to resume, once its history is read),
+   * so that everything published after its first frame reaches it.
+   *
+   * @param connected the first frame, given what became of the resume ({@link #resumeJson})
    */
-  void add(SseStream stream, Buffer firstFrame) {
+  void add(SseStream stream, Resume resume, Function<JsonObject, Buffer> connected) {
     TenantGroup group = groups.get(stream.tenant());
     if (group == null) {
-      TenantGroup created = new TenantGroup();
-      created.consumer = broker.consume(stream.tenant(), envelope -> deliver(created.streams, envelope));
-      // A broker that subscribes per tenant subscribes now, and answers once the tenant's events flow.
-      created.ready = Future.all(created.consumer.completion(), broker.interested(stream.tenant()));
+      TenantGroup created = new TenantGroup(stream.tenant());
+      created.consumer = broker.consume(stream.tenant(), envelope -> deliverTenant(created, envelope));
+      // A broker that subscribes per tenant subscribes now, and answers once the tenant's events flow; then the
+      // heads tell the group where its histories stand before its first event.
+      created.ready = Future.all(created.consumer.completion(), broker.interested(stream.tenant()))
+          .compose(v -> broker.history(new HistoryRequest(stream.tenant(), null, null)))
+          .onSuccess(heads -> {
+            created.head = later(created.head, heads.tenantHead());
+            alertsHead = later(alertsHead, heads.alertsHead());
+          });
       groups.put(stream.tenant(), created);
       group = created;
     }
@@ -99,11 +131,132 @@ final class TenantFanout {
     stream.heartbeatSlot(nextSlot);
     heartbeatSlots.get(nextSlot).add(stream);
     nextSlot = (nextSlot + 1) % heartbeatSeconds;
+    TenantGroup joined = group;
     group.ready.onComplete(ar -> {
-      if (all.contains(stream)) {
-        stream.start(firstFrame);
+      if (!all.contains(stream)) {
+        return;
       }
+      if (!resume.requested()) {
+        stream.start(connected.apply(resumeJson(resume, null, 0)));
+        return;
+      }
+      // From here, live events wait in the stream until its history is read.
+      StreamPosition now = position(joined);
+      stream.hold();
+      if (resume.since() == null) {
+        catchUp(stream, now, History.Gap.UNAVAILABLE, List.of(), resume, connected);
+        return;
+      }
+      broker.history(new HistoryRequest(stream.tenant(), resume.since().tenant(), resume.since().alerts()))
+          .onComplete(read -> {
+            if (all.contains(stream)) {
+              History history = read.result();
+              if (history.complete()) {
+                catchUp(stream, resume.since(), null, replay(history), resume, connected);
+              } else {
+                catchUp(stream, now, history.gap(), List.of(), resume, connected);
+              }
+            }
+          });
     });
+  }
+
+  /**
+   * Starts a resuming stream: CONNECTED saying how the resume went, then the replayed events, then the live events it
+   * held that the replay did not already hold, each framed with the stream's own position; then it goes live.
+   *
+   * @param from where the stream's position starts: its own (resumed) or the group's when it held (not resumed)
+   */
+  private void catchUp(SseStream stream, StreamPosition from, History.Gap gap, List<Envelope> replay, Resume resume,
+                       Function<JsonObject, Buffer> connected) {
+    List<Envelope> held = stream.release();
+    if (held == null) {
+      gap = History.Gap.TRIMMED; // it held more than it may: the replay would not fit either
+      held = List.of();
+    }
+    stream.start(connected.apply(resumeJson(resume, gap, replay.size())));
+    if (gap != null) {
+      stream.enqueue(frame(null, Envelope.ofServer(MessageType.ERROR, new JsonObject().put("code", "RESUME_FAILED")
+          .put("reason", gap.name()).put("message", "events were missed and cannot be replayed: refetch the state"),
+          System.currentTimeMillis())));
+    }
+    send(stream, from, replay, held);
+  }
+
+  /**
+   * Queues the replayed events, then the held ones the replay did not have (by position), each framed with the
+   * stream's own position as it moves; events without a position (live only) are never in a replay, so always sent.
+   */
+  private void send(SseStream stream, StreamPosition from, List<Envelope> replay, List<Envelope> held) {
+    StreamPosition position = from;
+    for (List<Envelope> events : List.of(replay, held)) {
+      for (Envelope event : events) {
+        Position mine = event.broadcast() ? position.alerts() : position.tenant();
+        if (event.position() != null && !event.position().after(mine)) {
+          continue; // already sent
+        }
+        if (event.position() != null) {
+          position = position.after(event.position(), event.broadcast());
+        }
+        stream.enqueue(frame(sseId(position, event), event));
+      }
+    }
+    if (stream.hasPending()) {
+      markDirty(stream);
+    }
+  }
+
+  /** Replays the group's events missed during a broker outage, once its broker is back. */
+  void catchUpAll() {
+    for (TenantGroup group : new ArrayList<>(groups.values())) {
+      StreamPosition since = position(group);
+      List<SseStream> live = group.streams.stream().filter(s -> s.started() && !s.holding()).toList();
+      live.forEach(SseStream::hold);
+      broker.history(new HistoryRequest(group.tenant, since.tenant(), since.alerts())).onComplete(read -> {
+        History history = read.result();
+        List<Envelope> replay = history.complete() ? replay(history) : List.of();
+        for (SseStream stream : live) {
+          if (!all.contains(stream)) {
+            continue;
+          }
+          List<Envelope> held = stream.release();
+          if (!history.complete() || held == null) {
+            stream.enqueue(frame(null, Envelope.ofServer(MessageType.ERROR, new JsonObject()
+                .put("code", "EVENTS_MISSED").put("reason", history.complete() ? "TRIMMED" : history.gap().name())
+                .put("message", "events were missed during the outage and cannot be replayed: refetch the state"),
+                System.currentTimeMillis())));
+          }
+          send(stream, since, replay, held == null ? List.of() : held);
+        }
+        for (Envelope event : replay) {
+          if (event.broadcast()) {
+            alertsHead = later(alertsHead, event.position());
+          } else {
+            advance(group, event);
+          }
+        }
+      });
+    }
+  }
+
+  private static List<Envelope> replay(History history) {
+    List<Envelope> events = new ArrayList<>(history.tenantEvents().size() + history.alerts().size());
+    events.addAll(history.tenantEvents());
+    events.addAll(history.alerts());
+    events.sort(Comparator.comparingLong(Envelope::timestamp));
+    return events;
+  }
+
+  static JsonObject resumeJson(Resume resume, History.Gap gap, int replayed) {
+    JsonObject json = new JsonObject().put("requested", resume.requested());
+    if (!resume.requested()) {
+      return json;
+    }
+    json.put("resumed", gap == null);
+    if (gap == null) {
+      return json.put("replayed", replayed);
+    }
+    return json.put("reason", resume.since() == null ? "UNKNOWN_ID" : gap.name());
   }
 
   /** Forgets a stream; the last stream of a tenant takes its consumer with it. Safe to call twice. */
@@ -128,8 +281,11 @@ final class TenantFanout {
    * event because comments fire nothing in the browser; and the end of streams whose token expired.
    */
   void tick(long now) {
-    deliver(heartbeatSlots.get((int) (ticks++ % heartbeatSeconds)), Envelope.ofServer(MessageType.HEARTBEAT,
-        new JsonObject().put("intervalSeconds", heartbeatSeconds), now));
+    Set<SseStream> slot = heartbeatSlots.get((int) (ticks++ % heartbeatSeconds));
+    if (!slot.isEmpty()) {
+      enqueueAll(slot, frame(null, Envelope.ofServer(MessageType.HEARTBEAT,
+          new JsonObject().put("intervalSeconds", heartbeatSeconds), now)), null);
+    }
     closeExpired(now);
   }
 
@@ -137,16 +293,19 @@ final class TenantFanout {
   private void closeExpired(long now) {
     while (!byExpiry.isEmpty() && byExpiry.first().expiresAtMillis() <= now) {
       SseStream stream = byExpiry.pollFirst();
-      stream.enqueue(new WireFrame(FrameEncoder.frame(Envelope.ofServer(MessageType.ERROR, new JsonObject()
-          .put("code", "TOKEN_EXPIRED").put("message", "the token has expired; reconnect with a fresh one"), now))));
+      stream.enqueue(frame(null, Envelope.ofServer(MessageType.ERROR, new JsonObject()
+          .put("code", "TOKEN_EXPIRED").put("message", "the token has expired; reconnect with a fresh one"), now)));
       stream.end();
       remove(stream);
     }
   }
 
-  /** Ends every stream, for shutdown. */
-  void closeAll() {
+  /** Sends every stream a last frame (if any), then ends it: for shutdown. */
+  void closeAll(Function<SseStream, Buffer> lastFrame) {
     for (SseStream stream : new ArrayList<>(all)) {
+      if (lastFrame != null && stream.started()) {
+        stream.enqueue(new WireFrame(lastFrame.apply(stream)));
+      }
       stream.end();
       remove(stream);
     }
@@ -155,15 +314,63 @@ final class TenantFanout {
     }
   }
 
-  /** Encodes once, queues the same bytes on every started stream, and schedules one flush for the pass. */
-  private void deliver(Set<SseStream> streams, Envelope envelope) {
-    if (streams.isEmpty()) {
+  int size() {
+    return all.size();
+  }
+
+  /** Sends a server-made event (no id) to every started stream. */
+  void notice(Envelope envelope) {
+    enqueueAll(all, frame(null, envelope), null);
+  }
+
+  private void deliverTenant(TenantGroup group, Envelope envelope) {
+    advance(group, envelope);
+    deliver(group, envelope);
+  }
+
+  /** An alert moves every group's position, so each group gets a frame of its own (one per tenant, not per stream). */
+  private void deliverBroadcast(Envelope envelope) {
+    if (envelope.id() == null) { // a notice from the broker
+      notice(envelope);
+      if (envelope.type() == MessageType.STATUS && "RESTORED".equals(envelope.data().getString("state"))) {
+        catchUpAll();
+      }
       return;
     }
-    WireFrame frame = new WireFrame(FrameEncoder.frame(envelope));
+    alertsHead = later(alertsHead, envelope.position());
+    for (TenantGroup group : groups.values()) {
+      deliver(group, envelope);
+    }
+  }
+
+  private void advance(TenantGroup group, Envelope envelope) {
+    if (!envelope.broadcast()) {
+      group.head = later(group.head, envelope.position());
+    }
+  }
+
+  /** Frames the event once for the group, at the group's position, and queues it on every started stream. */
+  private void deliver(TenantGroup group, Envelope envelope) {
+    if (group.streams.isEmpty()) {
+      return;
+    }
+    WireFrame frame = frame(sseId(position(group), envelope), envelope);
+    int queued = enqueueAll(group.streams, frame, envelope);
+    stats.delivered(queued);
+    metrics.delivered(envelope.timestamp(), System.currentTimeMillis());
+  }
+
+  /** Queues the frame on each started stream (a resuming one holds the event instead); drops streams too slow. */
+  private int enqueueAll(Set<SseStream> streams, WireFrame frame, Envelope held) {
     List<SseStream> tooSlow = null;
     int queued = 0;
     for (SseStream stream : streams) {
+      if (stream.holding()) {
+        if (held != null) {
+          stream.hold(held, maxHeld);
+        }
+        continue;
+      }
       if (!stream.started()) {
         continue;
       }
@@ -178,14 +385,7 @@ final class TenantFanout {
         tooSlow.add(stream);
       }
     }
-    if (envelope.id() != null) { // content, not heartbeats
-      stats.delivered(queued);
-      metrics.delivered(envelope.timestamp(), System.currentTimeMillis());
-    }
-    if (dirty.size() > 0 && !flushScheduled) {
-      flushScheduled = true;
-      context.runOnContext(flushTask);
-    }
+    scheduleFlush();
     if (tooSlow != null) {
       stats.dropped(tooSlow.size());
       for (SseStream stream : tooSlow) {
@@ -195,6 +395,39 @@ final class TenantFanout {
         stream.abort();
         remove(stream);
       }
+    }
+    return queued;
+  }
+
+  private StreamPosition position(TenantGroup group) {
+    return new StreamPosition(group.head, alertsHead);
+  }
+
+  /**
+   * A content event's SSE id: the position after it, when history gives positions; else the event's own id (history
+   * off), so that ids stay as they were.
+   */
+  private static String sseId(StreamPosition position, Envelope envelope) {
+    return position.tenant() == null && position.alerts() == null ? envelope.id() : position.toId();
+  }
+
+  private static Position later(Position current, Position candidate) {
+    return candidate != null && candidate.after(current) ? candidate : current;
+  }
+
+  private static WireFrame frame(String sseId, Envelope envelope) {
+    return new WireFrame(FrameEncoder.frame(sseId, envelope));
+  }
+
+  private void markDirty(SseStream stream) {
+    dirty.add(stream);
+    scheduleFlush();
+  }
+
+  private void scheduleFlush() {
+    if (!dirty.isEmpty() && !flushScheduled) {
+      flushScheduled = true;
+      context.runOnContext(flushTask);
     }
   }
 

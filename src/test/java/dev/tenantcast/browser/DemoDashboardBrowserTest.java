@@ -140,18 +140,27 @@ class DemoDashboardBrowserTest {
   }
 
   @Test
-  void showsTheReconnectWhenTheServerRestartsAndKeepsReceiving() {
+  void showsTheReconnectWhenTheServerRestartsAndGetsWhatWasPublishedMeanwhile() {
     openDashboardOf("acme");
     String firstConnection = byTestId("stat-connection-id").getText();
+
+    redis.publishResumable("acme", "dashboard-update-acme", "{\"beforeRestart\": 1}");
+    wait.until(b -> "1".equals(tileValue("beforeRestart")));
 
     service.close();
     service = null;
     awaitText("state", "reconnecting");
+    // Published while no instance was up: the page must still get them, replayed from history on its reconnect.
+    redis.publishResumable("acme", "dashboard-update-acme", "{\"whileDown\": 2}");
+    redis.publishResumable("acme", "notification-acme", "{\"title\": \"Published while the server was down\"}");
 
     service = startService();
     awaitText("state", "open");
     wait.until(b -> !byTestId("stat-reconnects").getText().equals("0"));
     wait.until(b -> !byTestId("stat-connection-id").getText().equals(firstConnection));
+    wait.until(b -> "2".equals(tileValue("whileDown")));
+    wait.until(b -> byTestId("notifications").getText().contains("Published while the server was down"));
+    awaitText("stat-resume", "resumed, 2 missed events replayed");
 
     redis.publish("dashboard-update-acme", "{\"afterRestart\": 1}");
     wait.until(b -> "1".equals(tileValue("afterRestart")));

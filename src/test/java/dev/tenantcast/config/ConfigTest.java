@@ -105,7 +105,7 @@ class ConfigTest {
     assertEquals(1, byClass.get("RedisSubscriberVerticle").instances());
     assertEquals(1, byClass.get("RedisPublisherVerticle").instances());
     assertEquals(VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE, byClass.get("HttpVerticle").instances());
-    assertEquals(List.of("http", "jwt", "demo"), byClass.get("HttpVerticle").sections());
+    assertEquals(List.of("http", "jwt", "demo", "history"), byClass.get("HttpVerticle").sections());
   }
 
   @Test

@@ -32,7 +32,8 @@ class InboundDecoderTest {
     assertEquals(new JsonObject().put("cpu", 1), envelope.data());
     assertEquals(NOW, envelope.timestamp());
     assertEquals(NOW + "-i1-1", envelope.id());
-    assertEquals("{\"type\":\"DASHBOARD_UPDATE\",\"data\":{\"cpu\":1},\"timestamp\":" + NOW + "}",
+    assertEquals("{\"type\":\"DASHBOARD_UPDATE\",\"id\":\"" + NOW + "-i1-1\",\"data\":{\"cpu\":1},\"timestamp\":"
+        + NOW + "}",
         envelope.json().toString());
   }
 

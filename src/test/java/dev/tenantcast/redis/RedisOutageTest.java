@@ -58,7 +58,13 @@ class RedisOutageTest {
   /** Publishes until the stream sees a message: the resubscription completes a moment after /ready can tell. */
   private static SseEvent publishUntilDelivered(TestRedis redis, SseClient client, String channel) {
     assertEquals(1, redis.publish(channel, "{\"after\":\"outage\"}"), "the service resubscribed");
-    return client.nextContent();
+    return client.expect(e -> !e.type().equals("STATUS") && !e.type().equals("ERROR"), "the event after the outage");
+  }
+
+  /** The stream was told that delivery was degraded, then that it was restored. */
+  private static void assertToldOfTheOutage(SseClient client) {
+    assertEquals("DEGRADED", client.expect(e -> e.type().equals("STATUS"), "STATUS").payload().getString("state"));
+    assertEquals("RESTORED", client.expect(e -> e.type().equals("STATUS"), "STATUS").payload().getString("state"));
   }
 
   @Test
@@ -75,6 +81,9 @@ class RedisOutageTest {
 
       redis.restart();
       awaitReady(200);
+      assertToldOfTheOutage(acme);
+      // Redis came back empty: its history (epoch) is new, so the stream cannot know what it missed, and is told.
+      assertEquals("EVENTS_MISSED", acme.nextContent().payload().getString("code"));
       SseEvent event = publishUntilDelivered(redis, acme, "dashboard-update-acme");
       assertEquals("outage", event.payload().getString("after"));
       assertEquals(1, service.stats().getJsonObject("broker").getLong("reconnects"));
@@ -90,6 +99,7 @@ class RedisOutageTest {
       assertEquals(1, killed, "the service's subscriber connection");
       service.awaitStats(s -> s.getJsonObject("broker").getLong("reconnects") == 1
           && s.getJsonObject("broker").getBoolean("subscribed"), "a reconnect");
+      assertToldOfTheOutage(acme);
       assertEquals("outage", publishUntilDelivered(redis, acme, "notification-acme").payload().getString("after"));
     }
   }

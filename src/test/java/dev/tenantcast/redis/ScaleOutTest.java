@@ -83,7 +83,7 @@ class ScaleOutTest {
       redis.publish("notification-globex", "{\"end\":true}");
       for (SseClient client : streams) {
         SseEvent event = client.nextContent();
-        assertEquals(reply.json().getString("id"), event.id());
+        assertEquals(reply.json().getString("id"), event.json().getString("id"));
         assertEquals("second", event.payload().getString("via"));
         assertEquals(true, client.nextContent().payload().getBoolean("end"));
       }

@@ -4,8 +4,10 @@ import dev.tenantcast.bus.BrokerClient;
 import dev.tenantcast.bus.BrokerEndpoint;
 import dev.tenantcast.bus.BrokerStatus;
 import dev.tenantcast.bus.Envelope;
+import dev.tenantcast.bus.History;
 import dev.tenantcast.bus.Interest;
 import dev.tenantcast.bus.MessageType;
+import dev.tenantcast.bus.Position;
 import dev.tenantcast.bus.TenantId;
 import dev.tenantcast.stats.ServiceMetrics;
 import dev.tenantcast.stats.ServiceStats;
@@ -59,7 +61,7 @@ class TenantFanoutTest {
       return Future.succeededFuture();
     }).await(5, TimeUnit.SECONDS);
     fanout = onLoop(() -> new TenantFanout(vertx, new BrokerClient(vertx.eventBus()), stats,
-        new ServiceMetrics(new SimpleMeterRegistry(), stats, new BrokerStatus(), () -> 0), HEARTBEAT_SECONDS));
+        new ServiceMetrics(new SimpleMeterRegistry(), stats, new BrokerStatus(), () -> 0), HEARTBEAT_SECONDS, 100));
     onLoop(() -> fanout.start()).await(5, TimeUnit.SECONDS);
   }
 
@@ -91,7 +93,7 @@ class TenantFanoutTest {
     SseStream stream = new SseStream(tenant + "-" + System.nanoTime(), new TenantId(tenant), expiresAt, sink,
         closed::incrementAndGet);
     onLoop(() -> {
-      fanout.add(stream, Buffer.buffer("first"));
+      fanout.add(stream, Resume.NONE, resume -> Buffer.buffer("first"));
       return null;
     });
     // started once its tenant's consumer is registered and interest answered
@@ -103,7 +105,8 @@ class TenantFanoutTest {
   }
 
   private void deliver(String tenant, int n) {
-    broker.deliver(Envelope.of("id-" + n, MessageType.DASHBOARD_UPDATE, tenant == null ? null : new TenantId(tenant),
+    broker.deliver(Envelope.of("id-" + n, null, MessageType.DASHBOARD_UPDATE, tenant == null ? null
+        : new TenantId(tenant),
         new JsonObject().put("n", n), 1L));
   }
 
@@ -219,6 +222,52 @@ class TenantFanoutTest {
     synchronized (interest) {
       assertEquals(new Interest(new TenantId("acme"), false), interest.get(1));
     }
+  }
+
+  @Test
+  void aResumingStreamGetsTheReplayThenTheHeldLiveEventsItDidNotHaveOnce() throws Exception {
+    TenantId acme = new TenantId("acme");
+    // The broker: heads for a new group; for the resume, two live events arrive while it reads, then the history.
+    broker.serveHistory(request -> {
+      if (request.tenantSince() == null) {
+        return Future.succeededFuture(new History(List.of(), List.of(), at(1), null, null));
+      }
+      broker.deliver(event(acme, 3));
+      broker.deliver(event(acme, 4));
+      return Future.succeededFuture(new History(List.of(event(acme, 2), event(acme, 3)), List.of(), at(3), null,
+          null));
+    }).await(5, TimeUnit.SECONDS);
+    RecordingSink sink = new RecordingSink();
+    SseStream stream = new SseStream("r-1", acme, Long.MAX_VALUE, sink, () -> { });
+    List<JsonObject> connected = new ArrayList<>();
+    onLoop(() -> {
+      fanout.add(stream, Resume.of("e1.100-1_0"), resume -> {
+        connected.add(resume);
+        return Buffer.buffer("first");
+      });
+      return null;
+    });
+    for (int i = 0; i < 100 && sink.frames().size() < 3; i++) {
+      settle();
+    }
+    assertEquals(List.of(new JsonObject().put("requested", true).put("resumed", true).put("replayed", 2)), connected);
+    List<String> frames = sink.frames();
+    assertEquals(3, frames.size(), "2 and 3 from history, 4 held; 3 held too but sent once: " + frames);
+    for (int n = 2; n <= 4; n++) {
+      assertTrue(frames.get(n - 2).startsWith("id: e1.100-" + n + "_0\n"), frames.get(n - 2));
+    }
+    deliver("acme", 5);
+    settle();
+    assertTrue(sink.frames().get(3).startsWith("id: e1.100-4_0\n"), "live again, at the group's position");
+  }
+
+  private static Position at(long seq) {
+    return new Position("e1", 100, seq);
+  }
+
+  private static Envelope event(TenantId tenant, long seq) {
+    return Envelope.of(at(seq).toString(), at(seq), MessageType.DASHBOARD_UPDATE, tenant,
+        new JsonObject().put("n", seq), 100);
   }
 
   private int interestSize() {

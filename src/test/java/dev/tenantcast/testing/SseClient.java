@@ -103,6 +103,21 @@ public final class SseClient implements AutoCloseable {
     return next(Duration.ofSeconds(10));
   }
 
+  /** The next event within {@code timeout}, or null. */
+  public SseEvent poll(Duration timeout) {
+    try {
+      return events.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+  }
+
+  /** Whether the server ended the stream (its last events may still be queued). */
+  public boolean ended() {
+    return ended.getCount() == 0;
+  }
+
   /** Skips heartbeats, returns the next other event. */
   public SseEvent nextContent() {
     return nextContent(Duration.ofSeconds(10));

@@ -49,6 +49,22 @@ public final class TestRedis implements AutoCloseable {
     return command(Request.cmd(Command.PUBLISH).arg(channel).arg(payload)).toLong();
   }
 
+  /**
+   * Publishes a resumable event as a producer service would: through Tenantcast's publish script (history and live
+   * message in one step). Returns the event's id.
+   */
+  public String publishResumable(String tenant, String channel, String data) {
+    try {
+      String script = java.nio.file.Files.readString(java.nio.file.Path.of(
+          "src/main/resources/redis/tenantcast-publish.lua"));
+      String prefix = tenant == null ? "tenantcast:{broadcast}" : "tenantcast:{tenant:" + tenant + "}";
+      return command(Request.cmd(Command.EVAL).arg(script).arg(2).arg(prefix + ":history").arg(prefix + ":meta")
+          .arg(channel).arg(data)).toString();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
   /** PUBLISHes the payloads in order, pipelined in batches. */
   public void publishAll(String channel, java.util.List<String> payloads) {
     int batch = 500;

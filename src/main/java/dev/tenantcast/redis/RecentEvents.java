@@ -1,0 +1,80 @@
+package dev.tenantcast.redis;
+
+import dev.tenantcast.bus.Envelope;
+import dev.tenantcast.bus.Position;
+import dev.tenantcast.bus.TenantId;
+
+import java.util.ArrayDeque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The newest events of each recently active history, as the subscriber received them, so that most resumes (a blip,
+ * a deploy, thousands of clients of a killed instance coming back at once) are answered without reading Redis. A
+ * window only ever holds consecutive events of one epoch: an event that does not follow the last one (missed during
+ * an outage, or a new epoch) starts it anew, so "everything after position p" is either all there or not claimed.
+ * Bounded: {@code perHistory} events each, {@code maxTenants} tenants (the least recently active are dropped first).
+ */
+final class RecentEvents {
+  private final int perHistory;
+  private final ArrayDeque<Envelope> alerts = new ArrayDeque<>();
+  private final Map<TenantId, ArrayDeque<Envelope>> tenants;
+
+  RecentEvents(int perHistory, int maxTenants) {
+    this.perHistory = perHistory;
+    this.tenants = new LinkedHashMap<>(16, 0.75f, true) {
+      @Override
+      protected boolean removeEldestEntry(Map.Entry<TenantId, ArrayDeque<Envelope>> eldest) {
+        return size() > maxTenants;
+      }
+    };
+  }
+
+  void record(Envelope event) {
+    if (event.position() == null || perHistory == 0) {
+      return;
+    }
+    ArrayDeque<Envelope> window = event.broadcast() ? alerts
+        : tenants.computeIfAbsent(event.tenant(), t -> new ArrayDeque<>());
+    Envelope last = window.peekLast();
+    if (last != null && !follows(event.position(), last.position())) {
+      window.clear();
+    }
+    window.addLast(event);
+    while (window.size() > perHistory) {
+      window.removeFirst();
+    }
+  }
+
+  /** The history's newest position known here, or null. */
+  Position head(TenantId tenant) {
+    ArrayDeque<Envelope> window = window(tenant);
+    return window == null || window.isEmpty() ? null : window.peekLast().position();
+  }
+
+  /**
+   * The events after {@code since}, when the window holds all of them (it reaches back to the event right after
+   * {@code since}, in the same epoch); else null, and the caller reads Redis.
+   */
+  List<Envelope> after(TenantId tenant, Position since) {
+    ArrayDeque<Envelope> window = window(tenant);
+    if (window == null || window.isEmpty()) {
+      return null;
+    }
+    Position first = window.peekFirst().position();
+    if (!first.epoch().equals(since.epoch()) || first.seq() > since.seq() + 1
+        || window.peekLast().position().seq() < since.seq()) {
+      return null;
+    }
+    return window.stream().filter(e -> e.position().seq() > since.seq()).toList();
+  }
+
+  private ArrayDeque<Envelope> window(TenantId tenant) {
+    return tenant == null ? alerts : tenants.get(tenant);
+  }
+
+  private static boolean follows(Position next, Position last) {
+    return next.epoch().equals(last.epoch()) && next.seq() == last.seq() + 1;
+  }
+}
