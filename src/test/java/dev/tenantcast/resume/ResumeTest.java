@@ -167,6 +167,53 @@ class ResumeTest {
   }
 
   @Test
+  void anIdFromBeforeRedisLostItsHistoryIsToldAsAnotherEpoch(Vertx vertx) {
+    try (ServiceFixture lone = ServiceFixture.start(vertx)) {
+      String publisher = lone.tokens.forTenant("acme", "publisher");
+      String last;
+      try (SseClient first = lone.stream("acme")) {
+        publish(lone.http, publisher, "acme", 1, 3);
+        last = expect(first, 1, 3);
+      }
+      lone.redis.restart(); // empty: no persistence
+      lone.service.awaitStats(s -> s.getJsonObject("broker").getBoolean("subscribed"), "resubscribed");
+      for (int attempt = 0; lone.http.postJson("/api/events", publisher, new JsonObject().put("type", "NOTIFICATION")
+          .put("data", new JsonObject().put("n", 4)).encode()).status() != 202; attempt++) {
+        assertTrue(attempt < 100, "the publisher reconnected");
+      }
+      try (SseClient again = SseClient.open(vertx, lone.service.port(), "/api/sse/dashboard?access_token="
+          + lone.tokens.forTenant("acme"), Http.headers("Last-Event-ID", last))) {
+        JsonObject resume = again.next().payload().getJsonObject("resume");
+        assertEquals(false, resume.getBoolean("resumed"));
+        assertEquals("EPOCH", resume.getString("reason"));
+        assertEquals("RESUME_FAILED", again.nextContent().payload().getString("code"));
+      }
+    }
+  }
+
+  @Test
+  void withHistoryOffEventsFlowLiveAndAResumeIsToldItCannot(Vertx vertx) {
+    try (ServiceFixture off = ServiceFixture.start(vertx, new JsonObject()
+        .put("history", new JsonObject().put("enabled", false)))) {
+      String publisher = off.tokens.forTenant("acme", "publisher");
+      String last;
+      try (SseClient first = off.stream("acme")) {
+        List<String> ids = publish(off.http, publisher, "acme", 1, 2);
+        SseEvent event = first.nextContent();
+        assertEquals(ids.get(0), event.id(), "with history off the SSE id is the event's own id, as before");
+        last = expect(first, 2, 2);
+      }
+      assertEquals(0L, off.redis.command(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.EXISTS)
+          .arg("tenantcast:{tenant:acme}:history")).toLong(), "nothing kept");
+      try (SseClient again = SseClient.open(vertx, off.service.port(), "/api/sse/dashboard?access_token="
+          + off.tokens.forTenant("acme"), Http.headers("Last-Event-ID", last))) {
+        JsonObject resume = again.next().payload().getJsonObject("resume");
+        assertEquals(false, resume.getBoolean("resumed"));
+      }
+    }
+  }
+
+  @Test
   void anIdFromAnotherTenantReplaysNothingOfIt() {
     String last;
     try (SseClient acme = fixture.stream("leaky")) {

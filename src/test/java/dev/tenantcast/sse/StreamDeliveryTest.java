@@ -97,6 +97,25 @@ class StreamDeliveryTest {
   }
 
   @Test
+  void connectionIdsAreUniqueAcrossTheEventLoopsOfAnInstance() {
+    List<SseClient> streams = new ArrayList<>();
+    Set<String> ids = new java.util.HashSet<>();
+    String instance = fixture.service.stats().getString("instanceId");
+    try {
+      for (int i = 0; i < 40; i++) {
+        SseClient client = fixture.open(fixture.tokens.forTenant("acme"));
+        streams.add(client);
+        String id = client.next().payload().getString("connectionId");
+        assertTrue(id.startsWith(instance + "-"), id);
+        ids.add(id);
+      }
+      assertEquals(40, ids.size(), "40 streams spread over every event loop, 40 ids: " + ids);
+    } finally {
+      streams.forEach(SseClient::close);
+    }
+  }
+
+  @Test
   void eventsHaveTypeDataTimestampAndId() {
     try (SseClient acme = open("acme")) {
       long before = System.currentTimeMillis();
