@@ -26,15 +26,18 @@ import java.util.regex.Pattern;
  * -> started  {"event":"started","pid":..}
  * <- {"cmd":"open","from":a,"to":b,"stopOnFailure":false,"deadlineSeconds":300}
  *    opens the streams g in [a,b) with g % of == index; answers {"event":"opened", figures}
- * <- {"cmd":"status","published":[n per tenant]}   answers {"event":"status", figures without histograms}
+ * <- {"cmd":"status","published":[n per tenant],"killMicros":t}
+ *                                                  answers {"event":"status", figures without histograms}
  * <- {"cmd":"reset"}                               zeroes the delivery figures, collects garbage; answers {"event":"reset"}
- * <- {"cmd":"report","published":[...]}            answers {"event":"report", figures with histograms}
+ * <- {"cmd":"report","published":[...],"killMicros":t}  answers {"event":"report", figures with histograms}
  * <- {"cmd":"exit"}                                exits; so does the end of stdin and --max-seconds
  * </pre>
  *
- * <p>Stream g: tenant {@code t(g % tenants)}; server port {@code ports[g % ports]} ("spread") or
- * {@code ports[tenant % ports]} ("by-tenant"); source address {@code sources[(g / of) % sources]}; event loop
- * {@code (g / of) % eventLoops}.
+ * <p>Stream g: tenant {@code t(g % tenants)}; server port {@code ports[g % ports]} ("spread"),
+ * {@code ports[tenant % ports]} ("by-tenant") or {@code ports[0]} ("first"); source address
+ * {@code sources[(g / of) % sources]}; event loop {@code (g / of) % eventLoops}. With {@code --resume true} (scenario r) a stream whose connection closes reconnects
+ * to one of {@code --reconnect-ports} with its last SSE id as Last-Event-ID ({@link LoadgenWorker}); "published" is
+ * then counted over the whole run, and "killMicros" (epoch µs of the kill) dates the switch's figures.
  */
 public final class Loadgen {
   enum Kind { TENANTCAST, NODE, NCHAN }
@@ -45,6 +48,11 @@ public final class Loadgen {
     int[] ports = {8080};
     int tenants = 1;
     boolean byTenant;
+    boolean first;              // every stream on ports[0]
+    boolean resume;             // scenario r: reconnect closed streams with Last-Event-ID, count seqs once
+    int[] reconnectPorts = {};
+    long reconnectDelayMaxMs = 500;
+    int resumeAttempts = 5;
     String[] sources = defaultSources();
     int eventLoops = 2;
     int openConcurrency = 200;
@@ -137,7 +145,8 @@ public final class Loadgen {
       try {
         switch (c) {
           case "open" -> open(cmd);
-          case "status" -> send(snapshot(published(cmd), false).toJson().put("event", "status"));
+          case "status" -> send(snapshot(published(cmd), false, cmd.getLong("killMicros", 0L)).toJson()
+              .put("event", "status"));
           case "reset" -> {
             // Collect now, before the measured phase: with the young generation sized by the coordinator
             // (-Xmn), the phase then runs without a pause of the load generator's own inside the figures.
@@ -148,7 +157,8 @@ public final class Loadgen {
             });
             send(new JsonObject().put("event", "reset"));
           }
-          case "report" -> send(snapshot(published(cmd), true).toJson().put("event", "report"));
+          case "report" -> send(snapshot(published(cmd), true, cmd.getLong("killMicros", 0L)).toJson()
+              .put("event", "report"));
           case "exit" -> {
             send(new JsonObject().put("event", "bye"));
             return;
@@ -189,7 +199,8 @@ public final class Loadgen {
       }
       int local = g / settings.of;
       int tenant = g % settings.tenants;
-      int port = settings.ports[(settings.byTenant ? tenant : g) % settings.ports.length];
+      int port = settings.first ? settings.ports[0]
+          : settings.ports[(settings.byTenant ? tenant : g) % settings.ports.length];
       String source = settings.sources[local % settings.sources.length];
       perWorker.get(local % workers.size()).add(new StreamState(g, tenant, port, source));
     }
@@ -209,13 +220,13 @@ public final class Loadgen {
     } catch (java.util.concurrent.TimeoutException e) {
       System.err.println("loadgen: open did not finish in time");
     }
-    JsonObject r = snapshot(null, false).toJson().put("event", "opened")
+    JsonObject r = snapshot(null, false, 0).toJson().put("event", "opened")
         .put("openSeconds", (System.nanoTime() - started) / 1e9);
     send(r);
   }
 
-  private Snapshot snapshot(long[] published, boolean histograms) throws Exception {
-    List<Snapshot> parts = onWorkers(w -> w.snapshot(published, histograms));
+  private Snapshot snapshot(long[] published, boolean histograms, long killMicros) throws Exception {
+    List<Snapshot> parts = onWorkers(w -> w.snapshot(published, histograms, killMicros));
     Snapshot total = new Snapshot();
     for (Snapshot p : parts) {
       total.add(p);
@@ -298,7 +309,15 @@ public final class Loadgen {
         case "--host" -> s.host = v;
         case "--ports" -> s.ports = Arrays.stream(v.split(",")).mapToInt(Integer::parseInt).toArray();
         case "--tenants" -> s.tenants = Integer.parseInt(v);
-        case "--placement" -> s.byTenant = "by-tenant".equals(v);
+        case "--placement" -> {
+          s.byTenant = "by-tenant".equals(v);
+          s.first = "first".equals(v);
+        }
+        case "--resume" -> s.resume = Boolean.parseBoolean(v);
+        case "--reconnect-ports" -> s.reconnectPorts = Arrays.stream(v.split(",")).mapToInt(Integer::parseInt)
+            .toArray();
+        case "--reconnect-delay-max-ms" -> s.reconnectDelayMaxMs = Long.parseLong(v);
+        case "--resume-attempts" -> s.resumeAttempts = Integer.parseInt(v);
         case "--sources" -> s.sources = v.split(",");
         case "--event-loops" -> s.eventLoops = Integer.parseInt(v);
         case "--open-concurrency" -> s.openConcurrency = Integer.parseInt(v);
@@ -310,6 +329,9 @@ public final class Loadgen {
         default -> throw new IllegalArgumentException("unknown loadgen option " + a);
       }
       i++;
+    }
+    if (s.resume && s.reconnectPorts.length == 0) {
+      throw new IllegalArgumentException("--resume true needs --reconnect-ports");
     }
     s.jwtSecret = System.getenv("BENCH_JWT_SECRET");
     if (s.jwtSecret == null || s.jwtSecret.length() < 32) {

@@ -23,11 +23,19 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * One event loop of the load generator: owns a share of the streams, one HTTP client per source address, and its own
  * (single-threaded) counters and histograms. The {@link Loadgen} main thread talks to it only through
  * {@code context.runOnContext}.
+ *
+ * <p>Scenario r ({@link Loadgen.Settings#resume}): when an established stream's connection closes, the stream
+ * reconnects after a random delay of 0 to {@code reconnectDelayMaxMs} to one of the other instances
+ * ({@code reconnectPorts}), sending its last SSE id as {@code Last-Event-ID}; a failed attempt is retried after a new
+ * delay on the next of those instances, up to {@code resumeAttempts} attempts. Deliveries are counted by seq (each
+ * once: lost and duplicated over the whole run), and their latency is split by connection (first, or reconnected:
+ * published before its CONNECTED or after).
  */
 class LoadgenWorker extends VerticleBase {
   static final long HIST_MAX_MICROS = 3_600_000_000L;
@@ -70,6 +78,17 @@ class LoadgenWorker extends VerticleBase {
   long closedSinceReset;
   long firstRecvMicros;
   long lastRecvMicros;
+
+  // scenario r: the switch (per-stream outcomes are read from the streams when a snapshot is taken)
+  private boolean measuring;   // after reset(): the latency split and the timeline are recorded
+  long reconnectAttempts;
+  long attemptFailures;
+  final Map<String, Integer> attemptFailureReasons = new HashMap<>();
+  Histogram reconnectTtfe = ResumeStats.histogram();
+  Histogram latencyBefore = ResumeStats.histogram();
+  Histogram latencyCatchUp = ResumeStats.histogram();
+  Histogram latencyLive = ResumeStats.histogram();
+  final java.util.TreeMap<Long, Histogram> timeline = new java.util.TreeMap<>();
 
   private byte[] readBuf = new byte[64 * 1024];
   private byte[] joinBuf = new byte[64 * 1024];
@@ -165,18 +184,41 @@ class LoadgenWorker extends VerticleBase {
   private void openOne(StreamState s) {
     streams.add(s);
     inFlight++;
+    connect(s);
+  }
+
+  /**
+   * Connects the stream's current connection (its first, or a reconnect) and sends its request; every callback checks
+   * the stream's generation, so that nothing of an earlier connection touches a later one.
+   */
+  private void connect(StreamState s) {
+    int gen = s.generation;
     s.requestNanos = System.nanoTime();
     s.timerId = vertx.setTimer(settings.openTimeoutMs, id -> {
+      if (gen != s.generation) {
+        return;
+      }
       s.timerId = -1;
       if (!s.resolved) {
         fail(s, "timeout: no " + (s.status == 200 ? "CONNECTED event" : "response head")
             + " within " + settings.openTimeoutMs + " ms", null);
       }
     });
-    Buffer request = Buffer.buffer("GET " + uriOf(s) + " HTTP/1.1\r\nHost: " + settings.host + ":" + s.port
-        + "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\nUser-Agent: tenantcast-bench\r\n\r\n");
+    StringBuilder head = new StringBuilder("GET ").append(uriOf(s)).append(" HTTP/1.1\r\nHost: ")
+        .append(settings.host).append(':').append(s.port)
+        .append("\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\nUser-Agent: tenantcast-bench\r\n");
+    if (s.switches > 0 && s.lastEventId != null && !s.lastEventId.isEmpty()) {
+      head.append("Last-Event-ID: ").append(s.lastEventId).append("\r\n");
+    }
+    Buffer request = Buffer.buffer(head.append("\r\n").toString());
     client(s.source).connect(new ConnectOptions().setHost(settings.host).setPort(s.port)
         .setTimeout((int) Math.min(Integer.MAX_VALUE, settings.openTimeoutMs))).onComplete(ar -> {
+          if (gen != s.generation) {
+            if (ar.succeeded()) {
+              ar.result().close();
+            }
+            return;
+          }
           if (ar.failed()) {
             fail(s, "connect: " + Loadgen.describe(ar.cause()), Loadgen.full(ar.cause()));
             return;
@@ -188,10 +230,21 @@ class LoadgenWorker extends VerticleBase {
           }
           s.socket = socket;
           s.open = true;
-          socket.handler(buf -> onBuffer(s, buf));
-          socket.exceptionHandler(e -> s.closeReason = "exception: " + Loadgen.describe(e));
-          socket.closeHandler(v -> onClosed(s, s.closeReason != null ? s.closeReason
-              : "connection closed by server", null));
+          socket.handler(buf -> {
+            if (gen == s.generation) {
+              onBuffer(s, buf);
+            }
+          });
+          socket.exceptionHandler(e -> {
+            if (gen == s.generation) {
+              s.closeReason = "exception: " + Loadgen.describe(e);
+            }
+          });
+          socket.closeHandler(v -> {
+            if (gen == s.generation) {
+              onClosed(s, s.closeReason != null ? s.closeReason : "connection closed by server", null);
+            }
+          });
           socket.write(request);
         });
   }
@@ -214,7 +267,7 @@ class LoadgenWorker extends VerticleBase {
   /** The response head arrived. */
   void headReceived(StreamState s) {
     if (s.status == 200) {
-      if (settings.kind != Loadgen.Kind.TENANTCAST) {
+      if (settings.kind != Loadgen.Kind.TENANTCAST && !s.reconnecting) {
         established(s);
       }
     }
@@ -240,7 +293,9 @@ class LoadgenWorker extends VerticleBase {
   void connected(StreamState s) {
     if (!s.connectedSeen) {
       s.connectedSeen = true;
-      if (settings.kind == Loadgen.Kind.TENANTCAST) {
+      if (s.reconnecting) {
+        reconnected(s);
+      } else if (settings.kind == Loadgen.Kind.TENANTCAST) {
         established(s);
       }
     } else {
@@ -263,6 +318,10 @@ class LoadgenWorker extends VerticleBase {
 
   private void fail(StreamState s, String reason, String detail) {
     if (s.resolved) {
+      return;
+    }
+    if (s.reconnecting) {
+      attemptFailed(s, reason);
       return;
     }
     s.resolved = true;
@@ -304,6 +363,144 @@ class LoadgenWorker extends VerticleBase {
     closeReasons.merge(Loadgen.normalize(reason), 1, Integer::sum);
     if (closeExamples.size() < 10) {
       closeExamples.add(example(s, reason, detail));
+    }
+    if (settings.resume) {
+      if (s.closedMicros == 0) {
+        s.closedMicros = nowMicros();
+      }
+      s.switches++;
+      s.attempts = 0;
+      s.outcome = StreamState.OUTCOME_PENDING;
+      s.outcomeReason = null;
+      scheduleReconnect(s);
+    }
+  }
+
+  // ---------------------------------------------------------------- scenario r: reconnect and resume
+
+  boolean tracking() {
+    return settings.resume;
+  }
+
+  /** Reconnects after a random delay of 0 to reconnectDelayMaxMs (always from a timer, never inside a callback). */
+  private void scheduleReconnect(StreamState s) {
+    s.reconnecting = true;
+    long max = settings.reconnectDelayMaxMs;
+    long delay = max > 0 ? ThreadLocalRandom.current().nextLong(max + 1) : 0;
+    int gen = s.generation;
+    vertx.setTimer(Math.max(1, delay), id -> {
+      if (gen == s.generation) {
+        reconnect(s);
+      }
+    });
+  }
+
+  /**
+   * One attempt: to {@code reconnectPorts[(stream / tenants + attempt - 1) % n]}, so that each tenant's streams
+   * spread evenly over the other instances, and a retry goes to the next one.
+   */
+  private void reconnect(StreamState s) {
+    closeSocket(s);
+    cancelTimer(s);
+    s.newConnection();
+    s.attempts++;
+    reconnectAttempts++;
+    int[] ports = settings.reconnectPorts;
+    s.port = ports[(int) (((long) s.index / settings.tenants + s.attempts - 1) % ports.length)];
+    s.requestMicros = nowMicros();
+    connect(s);
+  }
+
+  private void attemptFailed(StreamState s, String reason) {
+    s.resolved = true;
+    s.open = false;
+    cancelTimer(s);
+    attemptFailures++;
+    String normalized = Loadgen.normalize(reason);
+    attemptFailureReasons.merge(normalized, 1, Integer::sum);
+    closeSocket(s);
+    if (s.attempts < settings.resumeAttempts) {
+      scheduleReconnect(s);
+    } else {
+      s.reconnecting = false;
+      s.outcome = StreamState.OUTCOME_FAILED;
+      s.outcomeReason = "failed: " + normalized;
+    }
+  }
+
+  /** CONNECTED on a reconnect: what became of the resume. */
+  private void reconnected(StreamState s) {
+    s.resolved = true;
+    s.reconnecting = false;
+    cancelTimer(s);
+    reconnectTtfe.recordValue(Math.min(HIST_MAX_MICROS, Math.max(0, (System.nanoTime() - s.requestNanos) / 1000)));
+    switch (s.connectedResume) {
+      case StreamState.RESUME_RESUMED -> {
+        s.outcome = StreamState.OUTCOME_RESUMED;
+        s.outcomeReason = null;
+        if (s.resumedMicros == 0) {
+          s.resumedMicros = s.connectedMicros;
+        }
+        s.resumes++;
+        s.replayed += s.connectedReplayed;
+      }
+      case StreamState.RESUME_REFUSED -> {
+        s.outcome = StreamState.OUTCOME_NOT_RESUMED;
+        s.outcomeReason = "not resumed: " + (s.connectedReason == null ? "no reason given" : s.connectedReason);
+      }
+      case StreamState.RESUME_NOT_REQUESTED -> {
+        boolean sent = s.lastEventId != null && !s.lastEventId.isEmpty();
+        s.outcome = sent ? StreamState.OUTCOME_NOT_RESUMED : StreamState.OUTCOME_NO_ID;
+        s.outcomeReason = sent ? "not resumed: the server saw no resume request" : "no Last-Event-ID to send";
+      }
+      default -> {
+        s.outcome = StreamState.OUTCOME_NOT_RESUMED;
+        s.outcomeReason = "not resumed: CONNECTED without data.resume";
+      }
+    }
+  }
+
+  /** A delivery in scenario r: counted once per seq over the whole run; latency split by connection. */
+  void tracked(StreamState s, long seq, long sent, long recvMicros, boolean ofOtherTenant) {
+    if (seq > Integer.MAX_VALUE - 1) {
+      malformed++;
+      return;
+    }
+    s.receivedSinceReset++;
+    s.receivedTotal++;
+    if (s.seen == null) {
+      s.seen = new java.util.BitSet();
+    }
+    int q = (int) seq;
+    if (s.seen.get(q)) {
+      duplicates++;
+      s.dups++;
+    } else {
+      s.seen.set(q);
+      s.distinct++;
+      if (seq < s.lastSeq) {
+        outOfOrder++;
+      }
+    }
+    if (seq > s.lastSeq) {
+      s.lastSeq = seq;
+    }
+    if (ofOtherTenant) {
+      wrongTenant++;
+    }
+    long latency = recvMicros - sent;
+    delivered(latency, recvMicros);
+    if (measuring) {
+      long v = Math.max(0, Math.min(latency, HIST_MAX_MICROS));
+      if (s.switches == 0) {
+        latencyBefore.recordValue(v);
+      } else if (sent < s.connectedMicros) {
+        latencyCatchUp.recordValue(v);
+      } else {
+        latencyLive.recordValue(v);
+      }
+      timeline.computeIfAbsent(sent / 1_000_000, k -> ResumeStats.timelineHistogram())
+          .recordValue(Math.min(v, ResumeStats.TIMELINE_MAX_MICROS));
     }
   }
 
@@ -361,10 +558,19 @@ class LoadgenWorker extends VerticleBase {
     for (StreamState s : streams) {
       s.receivedSinceReset = 0;
     }
+    latencyBefore.reset();
+    latencyCatchUp.reset();
+    latencyLive.reset();
+    timeline.clear();
+    measuring = true;
   }
 
-  /** The figures of this worker; {@code published[t]} = messages published to tenant t since the last reset. */
-  Snapshot snapshot(long[] published, boolean histograms) {
+  /**
+   * The figures of this worker; {@code published[t]} = messages published to tenant t since the last reset (scenario
+   * r: over the whole run, and a stream's deliveries are its distinct seqs); {@code killMicros}: when instance 0 was
+   * killed (scenario r; 0: not yet).
+   */
+  Snapshot snapshot(long[] published, boolean histograms, long killMicros) {
     Snapshot r = new Snapshot();
     r.established = established;
     r.failed = failed;
@@ -384,25 +590,53 @@ class LoadgenWorker extends VerticleBase {
     r.otherEvents = otherEvents;
     r.firstRecvMicros = firstRecvMicros;
     r.lastRecvMicros = lastRecvMicros;
+    ResumeStats rs = settings.resume ? new ResumeStats() : null;
     for (StreamState s : streams) {
       if (s.open) {
         r.open++;
       }
       if (published != null && s.established) {
         long exp = s.tenantIndex < published.length ? published[s.tenantIndex] : 0;
+        long got = settings.resume ? s.distinct : s.receivedSinceReset;
         r.expected += exp;
-        if (s.receivedSinceReset < exp) {
-          r.lost += exp - s.receivedSinceReset;
+        if (got < exp) {
+          r.lost += exp - got;
           r.streamsWithLoss++;
-          if (r.lossExamples.size() < 5) {
-            r.lossExamples.add(new JsonObject().put("stream", s.index).put("tenant", s.tenantName())
-                .put("port", s.port).put("expected", exp).put("received", s.receivedSinceReset)
-                .put("lastSeq", s.lastSeq).put("open", s.open).put("closeReason", s.closeReason));
+          if (rs != null && s.outcome == StreamState.OUTCOME_RESUMED) {
+            rs.lostOnResumed += exp - got;
+            rs.streamsLostResumed++;
           }
-        } else if (s.receivedSinceReset > exp) {
-          r.extra += s.receivedSinceReset - exp;
+          if (r.lossExamples.size() < 5) {
+            JsonObject example = new JsonObject().put("stream", s.index).put("tenant", s.tenantName())
+                .put("port", s.port).put("expected", exp).put("received", got)
+                .put("lastSeq", s.lastSeq).put("open", s.open).put("closeReason", s.closeReason);
+            if (rs != null) {
+              example.put("firstMissing", s.seen == null ? 1 : s.seen.nextClearBit(1))
+                  .put("switches", s.switches).put("outcome", s.outcomeReason == null ? outcomeName(s.outcome)
+                      : s.outcomeReason).put("lastEventId", s.lastEventId);
+            }
+            r.lossExamples.add(example);
+          }
+        } else if (got > exp) {
+          r.extra += got - exp;
         }
       }
+      if (rs != null) {
+        resumeFigures(rs, s, killMicros);
+      }
+    }
+    if (rs != null) {
+      rs.attempts = reconnectAttempts;
+      rs.attemptFailures = attemptFailures;
+      rs.attemptFailureReasons.putAll(attemptFailureReasons);
+      rs.reconnectTtfe = reconnectTtfe.copy();
+      if (histograms) {
+        rs.latencyBefore = latencyBefore.copy();
+        rs.latencyCatchUp = latencyCatchUp.copy();
+        rs.latencyLive = latencyLive.copy();
+        timeline.forEach((k, h) -> rs.timeline.put(k, h.copy()));
+      }
+      r.resume = rs;
     }
     r.ttfe = ttfe.copy();
     if (histograms) {
@@ -410,5 +644,76 @@ class LoadgenWorker extends VerticleBase {
       r.lag = lag.copy();
     }
     return r;
+  }
+
+  private static String outcomeName(byte outcome) {
+    return switch (outcome) {
+      case StreamState.OUTCOME_RESUMED -> "resumed";
+      case StreamState.OUTCOME_NOT_RESUMED -> "not resumed";
+      case StreamState.OUTCOME_NO_ID -> "no Last-Event-ID";
+      case StreamState.OUTCOME_FAILED -> "failed";
+      default -> "pending";
+    };
+  }
+
+  /** One stream's part of the switch's figures. */
+  private static void resumeFigures(ResumeStats rs, StreamState s, long killMicros) {
+    if (s.dups > 0) {
+      rs.streamsWithDuplicates++;
+      if (rs.duplicateExamples.size() < 10) {
+        rs.duplicateExamples.add(new JsonObject().put("stream", s.index).put("tenant", s.tenantName())
+            .put("duplicates", s.dups).put("switches", s.switches).put("replayed", s.replayed)
+            .put("port", s.port));
+      }
+    }
+    if (s.switches == 0) {
+      return;
+    }
+    rs.switched++;
+    if (s.resumes > 1) {
+      rs.resumedAgain++;
+    }
+    rs.replayed += s.replayed;
+    rs.replayedMax = Math.max(rs.replayedMax, s.replayed);
+    if (s.closedMicros > 0) {
+      rs.firstNoticeMicros = rs.firstNoticeMicros == 0 ? s.closedMicros
+          : Math.min(rs.firstNoticeMicros, s.closedMicros);
+      rs.lastNoticeMicros = Math.max(rs.lastNoticeMicros, s.closedMicros);
+      if (killMicros > 0 && s.closedMicros >= killMicros) {
+        if (rs.notice == null) {
+          rs.notice = ResumeStats.histogram();
+        }
+        rs.notice.recordValue(Math.min(HIST_MAX_MICROS, s.closedMicros - killMicros));
+      }
+    }
+    if (s.resumedMicros > 0) {
+      rs.lastResumedMicros = Math.max(rs.lastResumedMicros, s.resumedMicros);
+      if (killMicros > 0 && s.resumedMicros >= killMicros) {
+        if (rs.resumeTime == null) {
+          rs.resumeTime = ResumeStats.histogram();
+        }
+        rs.resumeTime.recordValue(Math.min(HIST_MAX_MICROS, s.resumedMicros - killMicros));
+      }
+    }
+    switch (s.outcome) {
+      case StreamState.OUTCOME_RESUMED -> rs.resumed++;
+      case StreamState.OUTCOME_PENDING -> rs.pending++;
+      default -> {
+        if (s.outcome == StreamState.OUTCOME_NO_ID) {
+          rs.noId++;
+        } else if (s.outcome == StreamState.OUTCOME_FAILED) {
+          rs.failed++;
+        } else {
+          rs.notResumed++;
+        }
+        String reason = s.outcomeReason == null ? outcomeName(s.outcome) : s.outcomeReason;
+        rs.unresolvedReasons.merge(reason, 1, Integer::sum);
+        if (rs.unresolvedExamples.size() < 10) {
+          rs.unresolvedExamples.add(new JsonObject().put("stream", s.index).put("tenant", s.tenantName())
+              .put("port", s.port).put("attempts", s.attempts).put("lastEventId", s.lastEventId)
+              .put("reason", reason));
+        }
+      }
+    }
   }
 }

@@ -43,6 +43,8 @@ final class Snapshot {
   Histogram ttfe;
   Histogram latency;
   Histogram lag;
+  /** Scenario r: the switch to the other instances (null elsewhere). */
+  ResumeStats resume;
 
   void add(Snapshot o) {
     established += o.established;
@@ -78,6 +80,12 @@ final class Snapshot {
     ttfe = merge(ttfe, o.ttfe);
     latency = merge(latency, o.latency);
     lag = merge(lag, o.lag);
+    if (o.resume != null) {
+      if (resume == null) {
+        resume = new ResumeStats();
+      }
+      resume.add(o.resume);
+    }
   }
 
   private static void addLimited(List<JsonObject> to, List<JsonObject> from, int max) {
@@ -123,6 +131,9 @@ final class Snapshot {
     if (lag != null) {
       j.put("lag", encode(lag));
     }
+    if (resume != null) {
+      j.put("resume", resume.toJson());
+    }
     return j;
   }
 
@@ -157,6 +168,8 @@ final class Snapshot {
     s.ttfe = decode(j.getString("ttfe"));
     s.latency = decode(j.getString("latency"));
     s.lag = decode(j.getString("lag"));
+    JsonObject resume = j.getJsonObject("resume");
+    s.resume = resume == null ? null : ResumeStats.fromJson(resume);
     return s;
   }
 

@@ -10,13 +10,21 @@ import java.nio.charset.StandardCharsets;
  * <p>The parser follows the text/event-stream rules that matter here: lines end with CR, LF or CRLF (a CR at the end of
  * one read and the LF at the start of the next count as one line end), a blank line dispatches the event, {@code data:}
  * lines carry the data (one optional space after the colon), lines starting with {@code :} are comments, other fields
- * ({@code id:}, {@code retry:}, {@code event:}) are ignored. Instead of collecting the data and parsing JSON, each data
- * line is scanned once for {@code "seq":}, {@code "sent":} and {@code "tenant":"}; the result is kept until the blank
- * line dispatches the event. Only an incomplete last line of a read is copied (into {@link #carry}).
+ * ({@code retry:}, {@code event:}) are ignored, and so is {@code id:} except in scenario r (below). Instead of
+ * collecting the data and parsing JSON, each data line is scanned once for {@code "seq":}, {@code "sent":} and
+ * {@code "tenant":"}; the result is kept until the blank line dispatches the event. Only an incomplete last line of a
+ * read is copied (into {@link #carry}).
  *
  * <p>Below the SSE parser sits a small HTTP/1.1 response decoder (status line, headers, chunked or raw body), so
  * that the load generator reads each socket's bytes in whole reads instead of one callback per chunk: the streams
  * are plain {@link NetSocket}s.
+ *
+ * <p>Scenario r ({@link LoadgenWorker#tracking()}) also keeps what a browser's EventSource keeps across its
+ * reconnects: the last event ID buffer (set by each {@code id:} line) and the last event ID (set from the buffer when
+ * an event is dispatched), sent back as {@code Last-Event-ID}; it reads CONNECTED's {@code data.resume}
+ * ({@code resumed}, {@code replayed}, {@code reason}); and it counts each seq once ({@link #seen}), so that lost and
+ * duplicated deliveries are exact over the whole run and over every connection of the stream. A reconnect reuses
+ * this object: {@link #newConnection()} starts the HTTP decoder and the SSE parser afresh.
  *
  * <p>Confined to the event loop of its {@link LoadgenWorker}.
  */
@@ -33,11 +41,29 @@ final class StreamState {
   private static final byte[] DASHBOARD_UPDATE = "DASHBOARD_UPDATE\"".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] CONNECTED = "CONNECTED\"".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] DATA = "data:".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] ID = "id:".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] RESUME = "\"resume\":{".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] RESUMED = "\"resumed\":".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] REPLAYED = "\"replayed\":".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] REASON = "\"reason\":\"".getBytes(StandardCharsets.US_ASCII);
+
+  // CONNECTED's data.resume
+  static final byte RESUME_ABSENT = 0;        // no resume object
+  static final byte RESUME_NOT_REQUESTED = 1; // {"requested":false}
+  static final byte RESUME_RESUMED = 2;       // {"requested":true,"resumed":true,"replayed":N}
+  static final byte RESUME_REFUSED = 3;       // {"requested":true,"resumed":false,"reason":"..."}
+
+  // outcome of a stream's switch (scenario r)
+  static final byte OUTCOME_PENDING = 0;
+  static final byte OUTCOME_RESUMED = 1;
+  static final byte OUTCOME_NOT_RESUMED = 2;
+  static final byte OUTCOME_NO_ID = 3;
+  static final byte OUTCOME_FAILED = 4;
 
   final int index;
   final int tenantIndex;
   final byte[] tenant;
-  final int port;
+  int port;                // the instance of the current connection (scenario r moves it)
   final String source;
 
   // lifecycle
@@ -50,6 +76,31 @@ final class StreamState {
   boolean open;
   boolean connectedSeen;
   String closeReason;
+  /** Counts this stream's connections: callbacks of an earlier one carry an older value and are ignored. */
+  int generation;
+
+  // scenario r: the switch to another instance (kept across connections)
+  int switches;            // established connections that closed (each starts a reconnect)
+  int attempts;            // connection attempts of the current switch
+  boolean reconnecting;    // a reconnect attempt is under way or scheduled
+  long closedMicros;       // the first close of an established connection
+  long requestMicros;      // the current attempt's request
+  long connectedMicros;    // CONNECTED of the current connection (receive time)
+  long resumedMicros;      // the first CONNECTED with resumed = true
+  int resumes;             // CONNECTEDs with resumed = true
+  byte outcome = OUTCOME_PENDING;
+  String outcomeReason;
+  long replayed;           // sum of CONNECTED's resume.replayed
+  byte connectedResume;    // the current connection's CONNECTED: RESUME_*
+  long connectedReplayed;
+  String connectedReason;
+  String lastEventId;      // what a browser would send as Last-Event-ID
+  private byte[] idBuffer; // the last event ID buffer
+  private int idBufferLen;
+  private boolean idBufferSet;
+  java.util.BitSet seen;   // seqs received (each counted once)
+  long distinct;
+  int dups;
 
   // parser state
   private byte[] carry;
@@ -59,6 +110,9 @@ final class StreamState {
   private long evSeq = -1;
   private long evSent = -1;
   private boolean evWrongTenant;
+  private byte evResume;
+  private long evReplayed;
+  private String evReason;
 
   // figures
   long lastSeq = -1;
@@ -279,6 +333,43 @@ final class StreamState {
     return true;
   }
 
+  /**
+   * Starts a new connection of this stream (a reconnect): the HTTP decoder, the SSE parser (but not the last event ID
+   * buffer, which an EventSource keeps) and the connection's lifecycle start afresh. Returns the new generation.
+   */
+  int newConnection() {
+    hState = H_HEAD;
+    head = null;
+    headLen = 0;
+    status = 0;
+    chunked = false;
+    remaining = -1;
+    chunkSize = 0;
+    sawDigit = false;
+    inExtension = false;
+    trailerLineLen = 0;
+    errorBody = null;
+    carryLen = 0;
+    skipLf = false;
+    evKind = KIND_NONE;
+    evSeq = -1;
+    evSent = -1;
+    evWrongTenant = false;
+    evResume = RESUME_ABSENT;
+    evReplayed = 0;
+    evReason = null;
+    socket = null;
+    timerId = -1;
+    resolved = false;
+    open = false;
+    connectedSeen = false;
+    closeReason = null;
+    connectedResume = RESUME_ABSENT;
+    connectedReplayed = 0;
+    connectedReason = null;
+    return ++generation;
+  }
+
   String tenantName() {
     return new String(tenant, StandardCharsets.US_ASCII);
   }
@@ -348,12 +439,34 @@ final class StreamState {
       if (v < e && a[v] == ' ') {
         v++;
       }
-      dataLine(a, v, e);
+      dataLine(a, v, e, sink);
+    } else if (sink.tracking() && a[s] == 'i' && (startsWith(a, s, e, ID) || (e - s == 2 && a[s + 1] == 'd'))) {
+      int v = Math.min(s + 3, e);
+      if (v < e && a[v] == ' ') {
+        v++;
+      }
+      idLine(a, v, e);
     }
-    // id:, retry:, event: and unknown fields are ignored
+    // retry:, event: and unknown fields are ignored (id: too, but in scenario r)
   }
 
-  private void dataLine(byte[] a, int s, int e) {
+  /** An {@code id:} line sets the last event ID buffer (unless its value holds a NUL). */
+  private void idLine(byte[] a, int s, int e) {
+    for (int k = s; k < e; k++) {
+      if (a[k] == 0) {
+        return;
+      }
+    }
+    int n = e - s;
+    if (idBuffer == null || idBuffer.length < n) {
+      idBuffer = new byte[Math.max(64, n)];
+    }
+    System.arraycopy(a, s, idBuffer, 0, n);
+    idBufferLen = n;
+    idBufferSet = true;
+  }
+
+  private void dataLine(byte[] a, int s, int e, LoadgenWorker sink) {
     int p = indexOf(a, s, e, SEQ);
     if (p >= 0) {
       if (evKind == KIND_OTHER || evKind == KIND_CONNECTED) {
@@ -385,6 +498,39 @@ final class StreamState {
     if (evKind == KIND_NONE) {
       int t = indexOf(a, s, Math.min(e, s + 16), TYPE);
       evKind = t >= 0 && startsWith(a, t + TYPE.length, e, CONNECTED) ? KIND_CONNECTED : KIND_OTHER;
+      if (evKind == KIND_CONNECTED && sink.tracking()) {
+        resumeOf(a, s, e);
+      }
+    }
+  }
+
+  /** CONNECTED's {@code data.resume}: {@code {"requested":..,"resumed":..,"replayed":N}} or {@code "reason":".."}. */
+  private void resumeOf(byte[] a, int s, int e) {
+    int r = indexOf(a, s, e, RESUME);
+    if (r < 0) {
+      evResume = RESUME_ABSENT;
+      return;
+    }
+    int close = r + RESUME.length;
+    while (close < e && a[close] != '}') {
+      close++;
+    }
+    int k = indexOf(a, r, close, RESUMED);
+    if (k < 0) {
+      evResume = RESUME_NOT_REQUESTED;
+      return;
+    }
+    evResume = k + RESUMED.length < close && a[k + RESUMED.length] == 't' ? RESUME_RESUMED : RESUME_REFUSED;
+    int p = indexOf(a, r, close, REPLAYED);
+    evReplayed = p < 0 ? 0 : Math.max(0, parseLong(a, p + REPLAYED.length, close));
+    int q = indexOf(a, r, close, REASON);
+    if (q >= 0) {
+      int from = q + REASON.length;
+      int to = from;
+      while (to < close && a[to] != '"') {
+        to++;
+      }
+      evReason = new String(a, from, to - from, StandardCharsets.UTF_8);
     }
   }
 
@@ -397,10 +543,19 @@ final class StreamState {
     evSeq = -1;
     evSent = -1;
     evWrongTenant = false;
+    if (idBufferSet) {
+      // an EventSource's last event ID takes the buffer's value when an event is dispatched
+      lastEventId = new String(idBuffer, 0, idBufferLen, StandardCharsets.UTF_8);
+      idBufferSet = false;
+    }
     switch (kind) {
       case KIND_DELIVERY -> {
         if (seq < 0 || sent < 0) {
           sink.malformed++;
+          return;
+        }
+        if (sink.tracking()) {
+          sink.tracked(this, seq, sent, recvMicros, wrongTenant);
           return;
         }
         receivedSinceReset++;
@@ -417,7 +572,16 @@ final class StreamState {
         }
         sink.delivered(recvMicros - sent, recvMicros);
       }
-      case KIND_CONNECTED -> sink.connected(this);
+      case KIND_CONNECTED -> {
+        connectedMicros = recvMicros;
+        connectedResume = evResume;
+        connectedReplayed = evReplayed;
+        connectedReason = evReason;
+        evResume = RESUME_ABSENT;
+        evReplayed = 0;
+        evReason = null;
+        sink.connected(this);
+      }
       case KIND_OTHER -> sink.otherEvents++;
       default -> { }
     }
