@@ -26,8 +26,10 @@ import java.util.concurrent.TimeUnit;
  * Publishes the benchmark's messages {@code {"seq":n,"sent":micros,"tenant":"t17","pad":"..."}} (seq counts per tenant
  * over the whole run; sent is {@code Instant.now()} in epoch microseconds, taken just before the message is written),
  * round robin over the tenants: paced by a periodic timer, or as fast as possible in bounded pipelined batches.
- * Redis {@code PUBLISH dashboard-update-<tenant>} over one connection (Tenantcast, Node), or HTTP
- * {@code POST /pub/<tenant>} (Nchan). All work runs on one Vert.x context; callers block with a timeout.
+ * Redis {@code PUBLISH dashboard-update-<tenant>} over one connection (Tenantcast, Node), Tenantcast's atomic publish
+ * script ({@code EVALSHA}, history and live message in one step: the resumable events of scenario r) over one
+ * connection, or HTTP {@code POST /pub/<tenant>} (Nchan). All work runs on one Vert.x context; callers block with a
+ * timeout.
  */
 abstract class Publisher {
   record Msg(int tenant, String payload) {
@@ -38,6 +40,7 @@ abstract class Publisher {
   private final String pad;
   private final long[] seq;
   long[] published;            // per tenant since mark(): messages the broker accepted (failed ones are not expected)
+  final long[] publishedTotal; // per tenant over the whole run (never reset): what a stream open from the start expects
   private long roundRobin;
 
   // since mark()
@@ -56,12 +59,22 @@ abstract class Publisher {
     this.tenants = tenants;
     this.seq = new long[tenants];
     this.published = new long[tenants];
+    this.publishedTotal = new long[tenants];
     // {"seq":123456,"sent":1764000000000000,"tenant":"t17","pad":""} is about 64 bytes
     this.pad = "x".repeat(Math.max(0, payloadBytes - 64));
   }
 
   static Publisher redis(Vertx vertx, int tenants, int payloadBytes, int redisPort) {
     return new RedisPublisher(vertx, tenants, payloadBytes, redisPort);
+  }
+
+  /**
+   * Tenantcast's publish script ({@code script}, the text of {@code src/main/resources/redis/tenantcast-publish.lua}):
+   * {@code EVALSHA <sha> 2 tenantcast:{tenant:t<i>}:history tenantcast:{tenant:t<i>}:meta dashboard-update-t<i>
+   * <payload>}, the history's length and age left at the script's defaults.
+   */
+  static Publisher script(Vertx vertx, int tenants, int payloadBytes, int redisPort, String script) {
+    return new RedisPublisher(vertx, tenants, payloadBytes, redisPort, script);
   }
 
   static Publisher http(Vertx vertx, int tenants, int payloadBytes, int port, int connections, int pipelining) {
@@ -114,6 +127,7 @@ abstract class Publisher {
   /** The broker accepted {@code m}: its deliveries are expected. */
   void ok(Msg m) {
     published[m.tenant()]++;
+    publishedTotal[m.tenant()]++;
     succeeded++;
   }
 
@@ -236,11 +250,18 @@ abstract class Publisher {
 
   private static final class RedisPublisher extends Publisher {
     private final int port;
+    private final String script;   // null: PUBLISH
+    private String sha;
     private RedisConnection conn;
 
     RedisPublisher(Vertx vertx, int tenants, int payloadBytes, int port) {
+      this(vertx, tenants, payloadBytes, port, null);
+    }
+
+    RedisPublisher(Vertx vertx, int tenants, int payloadBytes, int port, String script) {
       super(vertx, tenants, payloadBytes);
       this.port = port;
+      this.script = script;
     }
 
     @Override
@@ -249,21 +270,33 @@ abstract class Publisher {
               .setConnectionString("redis://127.0.0.1:" + port)
               .setMaxWaitingHandlers(1_000_000))
           .connect()
-          .map(c -> {
+          .compose(c -> {
             conn = c;
             c.exceptionHandler(e -> failed(e));
-            return null;
+            if (script == null) {
+              return Future.succeededFuture();
+            }
+            return c.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(script)).map(r -> {
+              sha = r.toString();
+              return null;
+            });
           });
     }
 
-    private Request publish(Msg m) {
-      return Request.cmd(Command.PUBLISH).arg("dashboard-update-t" + m.tenant()).arg(m.payload());
+    private Request request(Msg m) {
+      String channel = "dashboard-update-t" + m.tenant();
+      if (script == null) {
+        return Request.cmd(Command.PUBLISH).arg(channel).arg(m.payload());
+      }
+      String prefix = "tenantcast:{tenant:t" + m.tenant() + "}";
+      return Request.cmd(Command.EVALSHA).arg(sha).arg(2).arg(prefix + ":history").arg(prefix + ":meta")
+          .arg(channel).arg(m.payload());
     }
 
     @Override
     Future<Void> sendOne(Msg m) {
-      return conn.send(publish(m)).map(r -> {
-        count(r);
+      return conn.send(request(m)).map(r -> {
+        check(r);
         ok(m);
         return null;
       });
@@ -273,11 +306,11 @@ abstract class Publisher {
     Future<Void> sendBatch(List<Msg> batch) {
       List<Request> reqs = new ArrayList<>(batch.size());
       for (Msg m : batch) {
-        reqs.add(publish(m));
+        reqs.add(request(m));
       }
       return conn.batch(reqs).map(rs -> {
         for (Response r : rs) {
-          count(r);
+          check(r);
         }
         for (Msg m : batch) {
           ok(m);
@@ -286,15 +319,28 @@ abstract class Publisher {
       });
     }
 
-    private void count(Response r) {
-      if (r != null && r.toLong() == 0) {
-        noReceivers++;
+    /** PUBLISH: counts a message no subscriber got; the script: its answer must be an event id. */
+    private void check(Response r) {
+      if (script == null) {
+        if (r != null && r.toLong() == 0) {
+          noReceivers++;
+        }
+        return;
+      }
+      String id = r == null ? null : r.toString();
+      if (id == null || id.startsWith("dup:") || id.equals("expired") || id.indexOf('.') < 0) {
+        throw new IllegalStateException("the publish script answered " + id + ", not an event id");
       }
     }
 
     @Override
     String describe() {
-      return "Redis PUBLISH dashboard-update-<tenant> over one pipelined connection to 127.0.0.1:" + port;
+      if (script == null) {
+        return "Redis PUBLISH dashboard-update-<tenant> over one pipelined connection to 127.0.0.1:" + port;
+      }
+      return "Tenantcast's publish script (EVALSHA " + sha + " 2 tenantcast:{tenant:<tenant>}:history "
+          + "tenantcast:{tenant:<tenant>}:meta dashboard-update-<tenant> <payload>) over one pipelined connection to "
+          + "127.0.0.1:" + port;
     }
 
     @Override
