@@ -44,7 +44,7 @@ public final class Bench {
   private final Path resultFile;
   private final JsonObject result = new JsonObject();
   private final JsonObject figures = new JsonObject();
-  private final List<String> notes = new ArrayList<>();
+  private final List<String> notes = java.util.Collections.synchronizedList(new ArrayList<>());
   private Servers.Sut redis;
   private Servers.Sut sut;
   private final List<LoadgenProcess> loadgens = new ArrayList<>();
@@ -146,10 +146,14 @@ public final class Bench {
     log(sut.name + " ready on port(s) " + sut.ports + " (pids " + sut.pids() + ")");
 
     vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(2));
-    publisher = o.server.equals("nchan")
-        ? Publisher.http(vertx, o.tenants, o.payloadBytes, sut.ports.get(0), o.httpPublishConnections,
-            o.httpPipelining)
-        : Publisher.redis(vertx, o.tenants, o.payloadBytes, redisPort);
+    if (o.server.equals("nchan")) {
+      publisher = Publisher.http(vertx, o.tenants, o.payloadBytes, sut.ports.get(0), o.httpPublishConnections,
+          o.httpPipelining);
+    } else if (o.publishVia.equals("script")) {
+      publisher = Publisher.script(vertx, o.tenants, o.payloadBytes, redisPort, publishScript());
+    } else {
+      publisher = Publisher.redis(vertx, o.tenants, o.payloadBytes, redisPort);
+    }
     publisher.block(publisher.connect(), 15_000, "publisher cannot connect");
     result.put("publisher", publisher.describe());
 
@@ -164,6 +168,8 @@ public final class Bench {
 
     if (o.scenario.equals("c")) {
       capacity(rssIdle);
+    } else if (o.scenario.equals("r")) {
+      resumeAtScale(rssIdle);
     } else {
       deliveries(rssIdle);
     }
@@ -195,6 +201,12 @@ public final class Bench {
           "--open-timeout-ms", String.valueOf((long) (o.openTimeoutSeconds * 1000)),
           "--index", String.valueOf(i), "--of", String.valueOf(k), "--peer-jwt", String.valueOf(o.peerJwt),
           "--max-seconds", String.valueOf(6 * 3600)));
+      if (o.scenario.equals("r")) {
+        // every stream starts on instance 0; when it is killed they reconnect to the others
+        cmd.addAll(List.of("--resume", "true", "--reconnect-ports", String.join(",", ports.subList(1, ports.size())),
+            "--reconnect-delay-max-ms", String.valueOf(o.reconnectDelayMaxMs),
+            "--resume-attempts", String.valueOf(o.resumeAttempts)));
+      }
       loadgens.add(LoadgenProcess.start(i, cmd, env, logDir.resolve("loadgen-" + i + ".log")));
       commands.add(Servers.shell(cmd));
     }
@@ -229,9 +241,16 @@ public final class Bench {
   }
 
   private Snapshot status(long[] published) {
+    return status(published, 0);
+  }
+
+  private Snapshot status(long[] published, long killMicros) {
     JsonObject cmd = new JsonObject().put("cmd", "status");
     if (published != null) {
       cmd.put("published", toArray(published));
+    }
+    if (killMicros > 0) {
+      cmd.put("killMicros", killMicros);
     }
     return merge(LoadgenProcess.callAll(loadgens, cmd, "status", 60_000));
   }
@@ -498,6 +517,388 @@ public final class Bench {
         figures.getLong("noise_posts_other", 0L) > 0 ? "; other: " + figures.getValue("noise_other_reasons") : ""));
   }
 
+  // ---------------------------------------------------------------- scenario r: resume at scale
+
+  /**
+   * The text of the service's publish script ({@code src/main/resources/redis/tenantcast-publish.lua} in the
+   * repository), recorded with its SHA-1 and whether the jar under test carries the same.
+   */
+  private String publishScript() throws IOException {
+    Path file = o.mainDir.resolve("src/main/resources/redis/tenantcast-publish.lua");
+    if (!Files.isRegularFile(file)) {
+      throw new BenchException("no " + file + ": --publish-via script (scenario r) publishes through Tenantcast's "
+          + "publish script, which this checkout does not have (a build from before history and resume?)");
+    }
+    String text = Files.readString(file);
+    String inJar;
+    try (java.util.zip.ZipFile jar = new java.util.zip.ZipFile(o.tenantcastJar.toFile())) {
+      java.util.zip.ZipEntry e = jar.getEntry("redis/tenantcast-publish.lua");
+      inJar = e == null ? "absent"
+          : new String(jar.getInputStream(e).readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).equals(text)
+              ? "same" : "differs";
+    } catch (IOException e) {
+      inJar = "unreadable: " + e.getMessage();
+    }
+    if (!inJar.equals("same")) {
+      notes.add("the publish script of " + file + " and the one in " + o.tenantcastJar + ": " + inJar
+          + " (rebuild the service?)");
+    }
+    result.put("publishScript", new JsonObject().put("file", file.toString()).put("sha1", sha1(text))
+        .put("inJar", inJar));
+    return text;
+  }
+
+  private static String sha1(String text) {
+    try {
+      return HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-1")
+          .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      return "?";
+    }
+  }
+
+  /**
+   * Scenario r: every stream on instance 0, warm-up, then the measured phase publishes through the script while
+   * instance 0 is killed with SIGKILL after --kill-after seconds; the load generators reconnect each stream to the
+   * other instances with Last-Event-ID. Waits until every stream open at the kill has an outcome (resumed, not
+   * resumed, failed) or --resume-timeout, reads Redis' commandstats around that window, lets publishing run to the
+   * end of the phase, drains, and reports deliveries over the whole run.
+   */
+  private void resumeAtScale(long rssIdle) {
+    Snapshot opened = open(0, o.streams, false);
+    putStreamFigures(opened, o.streams);
+    if (opened.established == 0) {
+      throw new BenchException("no stream could be established: " + opened.failureReasons
+          + " e.g. " + opened.failureExamples);
+    }
+    Servers.sleep((long) (o.settleSeconds * 1000));
+    sut.checkAlive();
+    long rssStreams = ProcStats.rssKb(sut.pids());
+    figures.put("rss_streams_mb", mb(rssStreams))
+        .put("rss_per_stream_kb", round((rssStreams - rssIdle) / (double) opened.established, 2));
+    log("RSS with " + opened.established + " streams (all on instance 0) " + mb(rssStreams) + " MB");
+
+    // warm-up: every stream gets its ids; losses count over the whole run from here on
+    publisher.mark();
+    long warm = Math.round(o.rate * o.warmupSeconds);
+    if (warm > 0) {
+      log("warm-up: " + warm + " messages at " + o.rate + "/s through the publish script");
+      publish(warm, "warm-up");
+      Snapshot w = drain(publisher.publishedTotal.clone(), "warm-up");
+      result.put("warmup", new JsonObject().put("messages", warm).put("expected", w.expected)
+          .put("received", w.received).put("lost", w.lost).put("publish", publisher.phaseJson()));
+      if (w.lost > 0) {
+        notes.add("warm-up: " + w.lost + " of " + w.expected + " deliveries missing (counted as lost: scenario r "
+            + "counts the whole run)");
+      }
+    }
+
+    // measured phase: publishing in the background, the kill, the switch
+    LoadgenProcess.callAll(loadgens, new JsonObject().put("cmd", "reset"), "reset", 60_000);
+    publisher.mark();
+    int redisPort = redis.ports.get(0);
+    List<Long> survivors = new ArrayList<>();
+    for (int i = 1; i < sut.ports.size(); i++) {
+      survivors.addAll(sut.pids(i));
+    }
+    double survivorsCpu0 = ProcStats.cpuSeconds(survivors);
+    Map<String, long[]> stats0 = commandStats(redisPort);
+    long wall0 = System.nanoTime();
+    long total = o.measuredMessages();
+    log("measured: " + total + " messages at " + o.rate + "/s; instance 0 (port " + sut.ports.get(0)
+        + ") is killed after " + o.killAfterSeconds + " s");
+    Throwable[] publishError = {null};
+    Thread pub = new Thread(() -> {
+      try {
+        publish(total, "measured phase");
+      } catch (Throwable t) {
+        publishError[0] = t;
+      }
+    }, "measured-publisher");
+    pub.setDaemon(true);
+    pub.start();
+    long killAt = wall0 + (long) (o.killAfterSeconds * 1e9);
+    while (System.nanoTime() < killAt) {
+      Servers.sleep(Math.max(1, Math.min(200, (killAt - System.nanoTime()) / 1_000_000)));
+    }
+    sut.checkAlive();
+    Snapshot atKill = status(null);
+    Map<String, long[]> statsKill = commandStats(redisPort);
+    double baselineSeconds = (System.nanoTime() - wall0) / 1e9;
+    double survivorsCpuKill = ProcStats.cpuSeconds(survivors);
+    double redisCpuKill = ProcStats.cpuSeconds(redis.pids());
+    double lgCpuKill = loadgens.stream().mapToDouble(LoadgenProcess::cpuSeconds).sum();
+    long sentAtKill = publisher.sent;
+    long killMicros = LoadgenWorker.nowMicros();
+    long killNanos = System.nanoTime();
+    long pid = sut.kill(0);
+    log("killed instance 0 (pid " + pid + ", port " + sut.ports.get(0) + ") with SIGKILL; " + atKill.open
+        + " streams were open on it");
+    figures.put("killed_instance", new JsonObject().put("index", 0).put("port", sut.ports.get(0)).put("pid", pid)
+        .put("at", Instant.ofEpochSecond(killMicros / 1_000_000, (killMicros % 1_000_000) * 1000).toString())
+        .put("after_s", round((killNanos - wall0) / 1e9, 3)));
+
+    Snapshot w;
+    long deadline = killNanos + (long) (o.resumeTimeoutSeconds * 1e9);
+    while (true) {
+      w = status(null, killMicros);
+      ResumeStats rs = w.resume;
+      if (rs != null && rs.switched >= atKill.open && rs.pending == 0) {
+        break;
+      }
+      if (System.nanoTime() > deadline) {
+        log("resume: not every stream had an outcome within " + o.resumeTimeoutSeconds + " s ("
+            + (rs == null ? 0 : rs.switched) + " of " + atKill.open + " noticed the close, "
+            + (rs == null ? 0 : rs.pending) + " pending)");
+        break;
+      }
+      sut.checkAlive();
+      Servers.sleep(100);
+    }
+    double windowSeconds = (System.nanoTime() - killNanos) / 1e9;
+    Map<String, long[]> statsEnd = commandStats(redisPort);
+    long sentInWindow = publisher.sent - sentAtKill;
+    double survivorsCpuWindow = ProcStats.cpuSeconds(survivors) - survivorsCpuKill;
+    double redisCpuWindow = ProcStats.cpuSeconds(redis.pids()) - redisCpuKill;
+    double lgCpuWindow = loadgens.stream().mapToDouble(LoadgenProcess::cpuSeconds).sum() - lgCpuKill;
+    ResumeStats ws = w.resume == null ? new ResumeStats() : w.resume;
+    log(String.format("resume: %d of %d streams resumed, %d not resumed, %d failed, %d without an id, %d pending "
+            + "(%.1f s after the kill)%s", ws.resumed, atKill.open, ws.notResumed, ws.failed, ws.noId, ws.pending,
+        windowSeconds, ws.unresolvedReasons.isEmpty() ? "" : "; " + ws.unresolvedReasons));
+
+    try {
+      pub.join((long) (o.durationSeconds * 1000) + 120_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new BenchException("interrupted");
+    }
+    if (publishError[0] != null) {
+      throw publishError[0] instanceof BenchException b ? b
+          : new BenchException("measured publishing failed: " + Loadgen.full(publishError[0]));
+    }
+    if (pub.isAlive()) {
+      throw new BenchException("measured publishing did not end");
+    }
+    long[] totals = publisher.publishedTotal.clone();
+    JsonObject publishFigures = publisher.phaseJson();
+    drain(totals, "measured phase");
+    double wall = (System.nanoTime() - wall0) / 1e9;
+    double survivorsCpu = ProcStats.cpuSeconds(survivors);
+    Snapshot r = merge(LoadgenProcess.callAll(loadgens, new JsonObject().put("cmd", "report")
+        .put("published", toArray(totals)).put("killMicros", killMicros), "report", 120_000));
+    ResumeStats rs = r.resume == null ? new ResumeStats() : r.resume;
+
+    // the switch
+    boolean allResumed = rs.resumed == atKill.open && rs.switched == atKill.open;
+    figures.put("messages_published", publisher.succeeded)
+        .put("publish_errors", publisher.errors)
+        .put("streams_open_at_kill", atKill.open)
+        .put("resume_switched", rs.switched)
+        .put("resume_resumed", rs.resumed)
+        .put("resume_not_resumed", rs.notResumed)
+        .put("resume_failed", rs.failed)
+        .put("resume_no_id", rs.noId)
+        .put("resume_pending", rs.pending)
+        .put("resume_unresolved", atKill.open - rs.resumed)
+        .put("resume_unresolved_reasons", new JsonObject(new LinkedHashMap<>(rs.unresolvedReasons)))
+        .put("resume_unresolved_examples", new JsonArray(new ArrayList<>(rs.unresolvedExamples)))
+        .put("resume_resumed_again", rs.resumedAgain)
+        .put("resume_attempts", rs.attempts)
+        .put("resume_attempt_failures", rs.attemptFailures)
+        .put("resume_attempt_failure_reasons", new JsonObject(new LinkedHashMap<>(rs.attemptFailureReasons)))
+        .put("resume_all_s", allResumed && rs.lastResumedMicros > 0
+            ? round((rs.lastResumedMicros - killMicros) / 1e6, 3) : null)
+        .put("resume_last_s", rs.lastResumedMicros > 0 ? round((rs.lastResumedMicros - killMicros) / 1e6, 3) : null)
+        .put("resume_all_meaning", "kill to the last CONNECTED with resume.resumed = true, when every stream open at "
+            + "the kill resumed (else null; resume_last_s is then the last of those that did)")
+        .put("resume_replayed_events", rs.replayed)
+        .put("resume_replayed_max_per_stream", rs.replayedMax)
+        .put("resume_wait_s", round(windowSeconds, 3));
+    putPercentiles("resume", rs.resumeTime, false);
+    putPercentiles("resume_notice", rs.notice, false);
+    putPercentiles("resume_reconnect_ttfe", rs.reconnectTtfe, false);
+    if (rs.firstNoticeMicros > 0) {
+      figures.put("resume_first_notice_ms", ms(rs.firstNoticeMicros - killMicros))
+          .put("resume_last_notice_ms", ms(rs.lastNoticeMicros - killMicros));
+    }
+
+    // deliveries over the whole run, latency by connection
+    figures.put("deliveries_expected", r.expected)
+        .put("deliveries_expected_meaning", "Σ over streams established of the messages accepted for the stream's "
+            + "tenant over the whole run (warm-up included); lost and duplicates count distinct seqs")
+        .put("deliveries_received", r.received)
+        .put("deliveries_lost", r.lost)
+        .put("streams_with_loss", r.streamsWithLoss)
+        .put("deliveries_lost_on_resumed_streams", rs.lostOnResumed)
+        .put("streams_with_loss_resumed", rs.streamsLostResumed)
+        .put("duplicates", r.duplicates)
+        .put("streams_with_duplicates", rs.streamsWithDuplicates)
+        .put("duplicate_examples", new JsonArray(new ArrayList<>(rs.duplicateExamples)))
+        .put("out_of_order", r.outOfOrder)
+        .put("wrong_tenant", r.wrongTenant)
+        .put("malformed_events", r.malformed)
+        .put("streams_open_at_end", r.open)
+        .put("loss_examples", new JsonArray(new ArrayList<>(r.lossExamples)))
+        .put("close_reasons", new JsonObject(new LinkedHashMap<>(r.closeReasons)));
+    putPercentiles("latency", r.latency, true);
+    putPercentiles("latency_before_kill", rs.latencyBefore, true);
+    putPercentiles("latency_catchup", rs.latencyCatchUp, true);
+    putPercentiles("latency_live_after_switch", rs.latencyLive, true);
+    figures.put("latency_meaning", "latency: every delivery of the measured phase; before_kill: on the first "
+        + "connection; after a reconnect, catchup: published before the stream's CONNECTED (replayed or held), "
+        + "live_after_switch: published at or after it; after_all_resumed: published after the last stream resumed");
+    JsonArray timeline = new JsonArray();
+    Histogram afterAll = null;
+    double lastResumedS = rs.lastResumedMicros > 0 ? (rs.lastResumedMicros - killMicros) / 1e6 : Double.MAX_VALUE;
+    for (Map.Entry<Long, Histogram> e : rs.timeline.entrySet()) {
+      double from = (e.getKey() * 1_000_000L - killMicros) / 1e6;
+      Histogram h = e.getValue();
+      timeline.add(new JsonObject().put("from_s", round(from, 3)).put("deliveries", h.getTotalCount())
+          .put("p50_ms", ms(h.getValueAtPercentile(50))).put("p99_ms", ms(h.getValueAtPercentile(99)))
+          .put("max_ms", ms(h.getMaxValue())));
+      if (from >= lastResumedS) {
+        if (afterAll == null) {
+          afterAll = h.copy();
+        } else {
+          afterAll.add(h);
+        }
+      }
+    }
+    putPercentiles("latency_after_all_resumed", afterAll, true);
+    figures.put("latency_timeline", timeline)
+        .put("latency_timeline_meaning", "deliveries by the second they were published in, from_s relative to the "
+            + "kill (histograms of 2 significant digits)");
+
+    // Redis and CPU during the switch
+    figures.put("redis_commands_baseline_per_s", perSecond(diff(stats0, statsKill), baselineSeconds))
+        .put("redis_commands_resume", commandsJson(diff(statsKill, statsEnd), windowSeconds))
+        .put("redis_commands_resume_excess", excess(diff(statsKill, statsEnd), diff(stats0, statsKill),
+            windowSeconds / baselineSeconds))
+        .put("redis_commands_meaning", "INFO commandstats: baseline from the start of the measured phase to the kill "
+            + "(the publisher alone, per second), resume from the kill until every stream had an outcome; excess = "
+            + "resume - baseline rate x window (what the switch cost); calls made inside the publish script count "
+            + "too; the harness' own INFO calls are left out")
+        .put("messages_published_in_resume_window", sentInWindow)
+        .put("survivors_cpu_resume_s", round(survivorsCpuWindow, 3))
+        .put("redis_cpu_resume_s", round(redisCpuWindow, 3))
+        .put("loadgen_cpu_resume_s", round(lgCpuWindow, 3))
+        .put("survivors_cpu_measured_s", round(survivorsCpu - survivorsCpu0, 3))
+        .put("measured_wall_s", round(wall, 3))
+        .put("publish", publishFigures);
+
+    if (r.lost > 0) {
+      notes.add(r.lost + " deliveries lost on " + r.streamsWithLoss + " stream(s) (" + rs.lostOnResumed
+          + " on resumed streams); e.g. " + r.lossExamples);
+    }
+    if (r.duplicates > 0 || r.outOfOrder > 0 || r.wrongTenant > 0 || r.malformed > 0) {
+      notes.add("duplicates " + r.duplicates + " on " + rs.streamsWithDuplicates + " stream(s), out-of-order "
+          + r.outOfOrder + ", wrong tenant " + r.wrongTenant + ", malformed " + r.malformed);
+    }
+    if (!allResumed) {
+      notes.add((atKill.open - rs.resumed) + " of " + atKill.open + " streams did not resume: "
+          + rs.unresolvedReasons + (rs.pending > 0 ? ", " + rs.pending + " without an outcome" : ""));
+    }
+    log(String.format("resume: all resumed %s s after the kill (p50 %s ms, p99 %s ms); lost %d (%d on resumed "
+            + "streams), duplicates %d; live after the switch p50 %s ms, p99 %s ms; Redis during the switch: %s",
+        figures.getValue("resume_all_s"), figures.getValue("resume_p50_ms"), figures.getValue("resume_p99_ms"),
+        r.lost, rs.lostOnResumed, r.duplicates, figures.getValue("latency_live_after_switch_p50_ms"),
+        figures.getValue("latency_live_after_switch_p99_ms"),
+        figures.getJsonObject("redis_commands_resume_excess").getValue("by_command")));
+  }
+
+  /** {prefix}_p50_ms, _p90_ms, _p99_ms, _max_ms (and with {@code latency}: _p99_9_ms, _count) of a µs histogram. */
+  private void putPercentiles(String prefix, Histogram h, boolean latency) {
+    if (h == null || h.getTotalCount() == 0) {
+      figures.put(prefix + "_p50_ms", (Object) null).put(prefix + "_p99_ms", (Object) null);
+      return;
+    }
+    figures.put(prefix + "_p50_ms", ms(h.getValueAtPercentile(50)))
+        .put(prefix + "_p90_ms", ms(h.getValueAtPercentile(90)))
+        .put(prefix + "_p99_ms", ms(h.getValueAtPercentile(99)));
+    if (latency) {
+      figures.put(prefix + "_p99_9_ms", ms(h.getValueAtPercentile(99.9)));
+    }
+    figures.put(prefix + "_max_ms", ms(h.getMaxValue())).put(prefix + "_count", h.getTotalCount());
+  }
+
+  /** INFO commandstats: {command: [calls, usec]}; the harness' own INFO calls are left out. */
+  private static Map<String, long[]> commandStats(int redisPort) {
+    Map<String, String> info = Servers.redisInfo(redisPort, "commandstats");
+    if (info == null) {
+      throw new BenchException("redis on port " + redisPort + " does not answer INFO commandstats");
+    }
+    Map<String, long[]> r = new java.util.TreeMap<>();
+    info.forEach((k, v) -> {
+      if (!k.startsWith("cmdstat_") || k.equals("cmdstat_info")) {
+        return;
+      }
+      long calls = 0;
+      long usec = 0;
+      for (String part : v.split(",")) {
+        int eq = part.indexOf('=');
+        if (eq > 0 && part.startsWith("calls=")) {
+          calls = Long.parseLong(part.substring(eq + 1));
+        } else if (eq > 0 && part.startsWith("usec=")) {
+          usec = Long.parseLong(part.substring(eq + 1));
+        }
+      }
+      r.put(k.substring("cmdstat_".length()), new long[] {calls, usec});
+    });
+    return r;
+  }
+
+  private static Map<String, long[]> diff(Map<String, long[]> before, Map<String, long[]> after) {
+    Map<String, long[]> r = new java.util.TreeMap<>();
+    after.forEach((k, v) -> {
+      long[] b = before.getOrDefault(k, new long[2]);
+      if (v[0] - b[0] != 0) {
+        r.put(k, new long[] {v[0] - b[0], v[1] - b[1]});
+      }
+    });
+    return r;
+  }
+
+  private static JsonObject commandsJson(Map<String, long[]> d, double seconds) {
+    JsonObject by = new JsonObject();
+    long calls = 0;
+    long usec = 0;
+    for (Map.Entry<String, long[]> e : d.entrySet()) {
+      by.put(e.getKey(), new JsonObject().put("calls", e.getValue()[0]).put("usec", e.getValue()[1]));
+      calls += e.getValue()[0];
+      usec += e.getValue()[1];
+    }
+    return new JsonObject().put("window_s", round(seconds, 3)).put("total_calls", calls).put("total_usec", usec)
+        .put("by_command", by);
+  }
+
+  private static JsonObject perSecond(Map<String, long[]> d, double seconds) {
+    JsonObject by = new JsonObject();
+    long calls = 0;
+    for (Map.Entry<String, long[]> e : d.entrySet()) {
+      by.put(e.getKey(), round(e.getValue()[0] / seconds, 1));
+      calls += e.getValue()[0];
+    }
+    return new JsonObject().put("window_s", round(seconds, 3)).put("total", round(calls / seconds, 1))
+        .put("by_command", by);
+  }
+
+  /** Calls of the window beyond the baseline's rate (scaled by {@code factor} = window / baseline seconds). */
+  private static JsonObject excess(Map<String, long[]> window, Map<String, long[]> baseline, double factor) {
+    JsonObject by = new JsonObject();
+    long total = 0;
+    java.util.Set<String> names = new java.util.TreeSet<>(window.keySet());
+    names.addAll(baseline.keySet());
+    for (String k : names) {
+      long w = window.getOrDefault(k, new long[2])[0];
+      long b = Math.round(baseline.getOrDefault(k, new long[2])[0] * factor);
+      if (w - b != 0) {
+        by.put(k, w - b);
+      }
+      total += w - b;
+    }
+    return new JsonObject().put("total", total).put("by_command", by);
+  }
+
   // ---------------------------------------------------------------- scenario c
 
   private void capacity(long rssIdle) {
@@ -574,7 +975,12 @@ public final class Bench {
     String token = auth.generateToken(new JsonObject().put("sub", "bench").put("tenant", "t0")
         .put("roles", new JsonArray().add("admin")), new JWTOptions().setAlgorithm("HS256").setExpiresInSeconds(600));
     JsonObject r = new JsonObject();
-    for (int port : sut.ports) {
+    for (int i = 0; i < sut.ports.size(); i++) {
+      int port = sut.ports.get(i);
+      if (sut.killed.contains(i)) {
+        r.put(String.valueOf(port), "killed");
+        continue;
+      }
       String body = Servers.httpGet(port, "/api/sse/stats", token);
       try {
         r.put(String.valueOf(port), body == null ? null : new JsonObject(body));

@@ -22,7 +22,8 @@ final class Options {
   double warmupSeconds = 10;
   long warmupMessages = -1;    // burst warm-up (scenario d)
   int payloadBytes = 160;
-  String placement = "spread"; // spread | by-tenant
+  String placement = "spread"; // spread | by-tenant | first (every stream on the first instance: scenario r)
+  String publishVia = "publish"; // publish: Redis PUBLISH (live only); script: Tenantcast's publish script (resumable)
 
   // servers
   int instances = 1;           // Tenantcast instances
@@ -40,6 +41,13 @@ final class Options {
   int noiseConnections = 8;    // POST /api/events connections, one request in flight on each
   int noiseBytes = 60_000;     // body of each noise POST
   int noiseTokens = 1;         // publisher tokens (connection i uses token i % n); each token has its own rate limit
+
+  // resume at scale (scenario r): every stream on instance 0, which is killed (SIGKILL) while publishing goes on;
+  // the load generators reconnect each stream to another instance with its last SSE id as Last-Event-ID
+  double killAfterSeconds = 5;    // into the measured phase
+  long reconnectDelayMaxMs = 500; // each reconnect waits a random 0..this ms after the close is seen
+  int resumeAttempts = 5;         // connection attempts per stream (a failed one is retried after a new delay)
+  double resumeTimeoutSeconds = 30; // how long the coordinator waits for every stream's outcome after the kill
 
   // capacity (scenario c)
   int capacityCap = -1;        // -1: 20,000 per Tenantcast instance or nchan worker, 20,000 for node
@@ -120,7 +128,7 @@ final class Options {
     }
     if (o.scenario == null || o.server == null) {
       throw new IllegalArgumentException(
-          "usage: Bench <scenario a|b|c|d|e|i|n> <server tenantcast|node|nchan> [options]");
+          "usage: Bench <scenario a|b|c|d|e|i|n|r> <server tenantcast|node|nchan> [options]");
     }
     if (!List.of("tenantcast", "node", "nchan").contains(o.server)) {
       throw new IllegalArgumentException("unknown server " + o.server + " (tenantcast, node, nchan)");
@@ -151,6 +159,11 @@ final class Options {
         case "warmup-messages" -> o.warmupMessages = Long.parseLong(v);
         case "payload-bytes" -> o.payloadBytes = Integer.parseInt(v);
         case "placement" -> o.placement = v;
+        case "publish-via" -> o.publishVia = v;
+        case "kill-after" -> o.killAfterSeconds = Double.parseDouble(v);
+        case "reconnect-delay-max" -> o.reconnectDelayMaxMs = Long.parseLong(v);
+        case "resume-attempts" -> o.resumeAttempts = Integer.parseInt(v);
+        case "resume-timeout" -> o.resumeTimeoutSeconds = Double.parseDouble(v);
         case "instances" -> o.instances = Integer.parseInt(v);
         case "nchan-workers" -> o.nchanWorkers = Integer.parseInt(v);
         case "server-env" -> {
@@ -248,6 +261,9 @@ final class Options {
     if (o.variant == null && o.scenario.equals("n")) {
       o.variant = o.noise ? "noisy" : "alone";
     }
+    if (o.variant == null && !o.scenario.equals("r") && o.publishVia.equals("script")) {
+      o.variant = "script";
+    }
     if (o.variant == null) {
       String mode = o.serverEnv.get("TENANTCAST_REDIS_SUBSCRIPTION_MODE");
       if (mode != null) {
@@ -325,7 +341,16 @@ final class Options {
         durationSeconds = 20;
         warmupSeconds = 5;
       }
-      default -> throw new IllegalArgumentException("unknown scenario " + scenario + " (a, b, c, d, e, i, n)");
+      case "r" -> {
+        streams = 10_000;
+        tenants = 100;
+        rate = 100;
+        durationSeconds = 20;
+        instances = 3;
+        placement = "first";
+        publishVia = "script";
+      }
+      default -> throw new IllegalArgumentException("unknown scenario " + scenario + " (a, b, c, d, e, i, n, r)");
     }
   }
 
@@ -339,6 +364,41 @@ final class Options {
     if (scenario.equals("n") && !server.equals("tenantcast")) {
       throw new Skip("scenario n (noisy neighbour) floods Tenantcast's publish API and is defined for tenantcast only");
     }
+    if (scenario.equals("r") && !server.equals("tenantcast")) {
+      throw new Skip("scenario r (resume at scale) is defined for tenantcast only");
+    }
+    if (!scenario.equals("r") && args.stream().anyMatch(a -> R_OPTIONS.contains(a))) {
+      throw new IllegalArgumentException(String.join(", ", R_OPTIONS) + " belong to scenario r");
+    }
+    if (!publishVia.equals("publish") && !publishVia.equals("script")) {
+      throw new IllegalArgumentException("--publish-via is publish or script");
+    }
+    if (publishVia.equals("script") && !server.equals("tenantcast")) {
+      throw new IllegalArgumentException("--publish-via script publishes through Tenantcast's script: tenantcast only");
+    }
+    if (scenario.equals("r")) {
+      if (!publishVia.equals("script")) {
+        throw new IllegalArgumentException(
+            "scenario r publishes through the script (PUBLISH events are not resumable)");
+      }
+      if (!placement.equals("first")) {
+        throw new IllegalArgumentException("scenario r opens every stream on the first instance (--placement first)");
+      }
+      if (instances < 2) {
+        throw new IllegalArgumentException("scenario r needs --instances 2 or more (one is killed)");
+      }
+      if (burst() || killAfterSeconds <= 0 || killAfterSeconds >= durationSeconds) {
+        throw new IllegalArgumentException("scenario r: a paced --rate, and 0 < --kill-after < --duration");
+      }
+      if (reconnectDelayMaxMs < 0 || resumeAttempts < 1 || resumeTimeoutSeconds <= 0) {
+        throw new IllegalArgumentException("scenario r: --reconnect-delay-max >= 0, --resume-attempts >= 1, "
+            + "--resume-timeout > 0");
+      }
+      if (streams > maxStreamsPerInstance) {
+        throw new IllegalArgumentException(streams + " streams on one instance exceed " + maxStreamsPerInstance
+            + " (TENANTCAST_HTTP_MAX_STREAMS)");
+      }
+    }
     if (!scenario.equals("n") && args.stream().anyMatch(a -> a.startsWith("--noise"))) {
       throw new IllegalArgumentException("--noise options belong to scenario n");
     }
@@ -349,8 +409,8 @@ final class Options {
     if (tenants < 1 || (streams < 1 && !scenario.equals("c"))) {
       throw new IllegalArgumentException("--streams and --tenants must be positive");
     }
-    if (!placement.equals("spread") && !placement.equals("by-tenant")) {
-      throw new IllegalArgumentException("--placement is spread or by-tenant");
+    if (!placement.equals("spread") && !placement.equals("by-tenant") && !placement.equals("first")) {
+      throw new IllegalArgumentException("--placement is spread, by-tenant or first");
     }
     if (streamsPerLoadgen > 18_000) {
       throw new IllegalArgumentException("--streams-per-loadgen above 18,000 would hit the 20,000 open-files limit");
@@ -363,11 +423,15 @@ final class Options {
     }
   }
 
+  /** Scenario r's own options. */
+  static final List<String> R_OPTIONS = List.of("--kill-after", "--reconnect-delay-max", "--resume-attempts",
+      "--resume-timeout");
+
   /** Options that change the load shape: a run that sets one is not the scenario as defined (see summarize). */
   private static final List<String> SHAPE = List.of("--streams", "--tenants", "--messages", "--rate", "--duration",
       "--warmup", "--warmup-messages", "--payload-bytes", "--placement", "--instances", "--nchan-workers", "--cap",
       "--step", "--max-streams-per-instance", "--noise-streams", "--noise-connections", "--noise-bytes",
-      "--noise-tokens");
+      "--noise-tokens", "--kill-after", "--reconnect-delay-max");
 
   /** True when no option changed the scenario's load shape (server env, timeouts and tuning may differ). */
   boolean standardShape() {
@@ -407,7 +471,8 @@ final class Options {
         .put("placement", placement)
         .put("publish", burst() ? "as fast as possible" : rate + " messages/s")
         .put("rate", rate)
-        .put("payloadBytes", payloadBytes);
+        .put("payloadBytes", payloadBytes)
+        .put("publishVia", publishVia);
     if (!scenario.equals("c")) {
       j.put("messages", measuredMessages());
       j.put("warmupSeconds", burst() ? null : warmupSeconds);
@@ -426,6 +491,10 @@ final class Options {
         .put("burstBatch", burst() ? burstBatch : null)
         .put("httpPublishConnections", server.equals("nchan") ? Math.min(httpPublishConnections, tenants) : null)
         .put("httpPipelining", server.equals("nchan") ? httpPipelining : null);
+    if (scenario.equals("r")) {
+      j.put("killAfterSeconds", killAfterSeconds).put("reconnectDelayMaxMs", reconnectDelayMaxMs)
+          .put("resumeAttempts", resumeAttempts).put("resumeTimeoutSeconds", resumeTimeoutSeconds);
+    }
     if (scenario.equals("n")) {
       j.put("noise", noise).put("noiseTenant", noiseTenant).put("noiseStreams", noiseStreams)
           .put("noiseConnections", noiseConnections).put("noiseBytes", noiseBytes).put("noiseTokens", noiseTokens);

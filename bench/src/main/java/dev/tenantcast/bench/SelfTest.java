@@ -3,7 +3,8 @@ package dev.tenantcast.bench;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Checks the load generator's HTTP and SSE parsing and scenario n's options without any server, and measures the
+ * Checks the load generator's HTTP and SSE parsing (scenario r's ids, resume answers and seq counting too) and
+ * scenarios n's and r's options without any server, and measures the
  * parser's cost per event:
  * {@code java -cp bench/target/tenantcast-bench.jar dev.tenantcast.bench.SelfTest} (or {@code bench/run selftest}).
  * Prints "N passed, N failed" and exits non-zero on a failure.
@@ -84,6 +85,80 @@ public final class SelfTest {
     check("noise event", event.length() == 60_000 && parsed.getString("tenant").equals("noisy")
         && parsed.getString("type").equals("DASHBOARD_UPDATE") && parsed.getJsonObject("data") != null);
 
+    // scenario r: ids kept across connections, CONNECTED's resume read, each seq counted once
+    String first = "retry: 3000\n"
+        + "data: {\"type\":\"CONNECTED\",\"data\":{\"connectionId\":\"c-1\",\"tenant\":\"t3\",\"resume\":"
+        + "{\"requested\":false}},\"timestamp\":1}\n\n"
+        + "id: 3fa2b1c4.1764000000000-41_0\n"
+        + "data: {\"type\":\"DASHBOARD_UPDATE\",\"id\":\"3fa2b1c4.1764000000000-41\",\"data\":{\"seq\":1,"
+        + "\"sent\":1000,\"tenant\":\"t3\",\"pad\":\"xx\"},\"timestamp\":2}\n\n"
+        + "data: {\"type\":\"HEARTBEAT\",\"data\":{},\"timestamp\":3}\n\n"
+        + "id: 3fa2b1c4.1764000000000-42_0\r\n"
+        + "data: {\"type\":\"DASHBOARD_UPDATE\",\"id\":\"3fa2b1c4.1764000000000-42\",\"data\":{\"seq\":2,"
+        + "\"sent\":1000,\"tenant\":\"t3\",\"pad\":\"xx\"},\"timestamp\":4}\r\n\r\n"
+        + "id: 3fa2b1c4.1764000000000-43_0\n";  // an id whose event never came: not the last event id
+    String second = "retry: 3000\n"
+        + "data: {\"type\":\"CONNECTED\",\"data\":{\"connectionId\":\"c-2\",\"resume\":{\"requested\":true,"
+        + "\"resumed\":true,\"replayed\":2}},\"timestamp\":5}\n\n"
+        + "id: 3fa2b1c4.1764000000000-42_0\n"
+        + "data: {\"type\":\"DASHBOARD_UPDATE\",\"data\":{\"seq\":2,\"sent\":1000,\"tenant\":\"t3\"},"
+        + "\"timestamp\":6}\n\n"
+        + "id: 3fa2b1c4.1764000000001-43_0\n"
+        + "data: {\"type\":\"DASHBOARD_UPDATE\",\"data\":{\"seq\":3,\"sent\":1000,\"tenant\":\"t3\"},"
+        + "\"timestamp\":7}\n\n";
+    String third = "data: {\"type\":\"CONNECTED\",\"data\":{\"resume\":{\"requested\":true,\"resumed\":false,"
+        + "\"reason\":\"TRIMMED\"}},\"timestamp\":8}\n\n";
+    for (int split = 1; split <= 7; split++) {
+      Loadgen.Settings rs = new Loadgen.Settings();
+      rs.resume = true;
+      rs.reconnectPorts = new int[] {2};
+      byte[] resumes = new byte[3];
+      int[] seen = {0};
+      LoadgenWorker w = new LoadgenWorker(rs) {
+        @Override
+        void connected(StreamState st) {
+          resumes[Math.min(2, seen[0]++)] = st.connectedResume;
+        }
+      };
+      StreamState st = new StreamState(0, 3, 1, "127.0.0.2");
+      feed(st, w, chunked(first, 29), split);
+      check("r split " + split + ": last event id", "3fa2b1c4.1764000000000-42_0".equals(st.lastEventId));
+      check("r split " + split + ": not requested", resumes[0] == StreamState.RESUME_NOT_REQUESTED);
+      st.newConnection();
+      feed(st, w, chunked(second, 31), split);
+      check("r split " + split + ": resumed", resumes[1] == StreamState.RESUME_RESUMED && st.connectedReplayed == 2);
+      check("r split " + split + ": counted once", st.distinct == 3 && w.duplicates == 1 && w.received == 4
+          && w.outOfOrder == 0);
+      check("r split " + split + ": id across connections", "3fa2b1c4.1764000000001-43_0".equals(st.lastEventId));
+      st.newConnection();
+      feed(st, w, chunked(third, 13), split);
+      check("r split " + split + ": refused", resumes[2] == StreamState.RESUME_REFUSED
+          && "TRIMMED".equals(st.connectedReason));
+    }
+    Options r = Options.parse(new String[] {"r", "tenantcast"});
+    check("r defaults", r.standardShape() && r.streams == 10_000 && r.tenants == 100 && r.instances == 3
+        && r.rate == 100 && r.placement.equals("first") && r.publishVia.equals("script") && r.killAfterSeconds == 5
+        && r.reconnectDelayMaxMs == 500 && r.label().equals("tenantcast"));
+    check("r small: not standard", !Options.parse(new String[] {"r", "tenantcast", "--streams", "300", "--tenants",
+        "10", "--rate", "20"}).standardShape());
+    check("r timeout: still standard", Options.parse(new String[] {"r", "tenantcast", "--resume-timeout", "60",
+        "--resume-attempts", "3"}).standardShape());
+    check("r node: not defined", refused(new String[] {"r", "node"}, Options.Skip.class));
+    check("r spread: refused", refused(new String[] {"r", "tenantcast", "--placement", "spread"},
+        IllegalArgumentException.class));
+    check("r plain publish: refused", refused(new String[] {"r", "tenantcast", "--publish-via", "publish"},
+        IllegalArgumentException.class));
+    check("r one instance: refused", refused(new String[] {"r", "tenantcast", "--instances", "1"},
+        IllegalArgumentException.class));
+    check("r kill after the end: refused", refused(new String[] {"r", "tenantcast", "--kill-after", "20"},
+        IllegalArgumentException.class));
+    check("--kill-after outside r: refused", refused(new String[] {"b", "tenantcast", "--kill-after", "3"},
+        IllegalArgumentException.class));
+    check("b through the script: variant", Options.parse(new String[] {"b", "tenantcast", "--publish-via", "script"})
+        .label().equals("tenantcast-script"));
+    check("script for node: refused", refused(new String[] {"b", "node", "--publish-via", "script"},
+        IllegalArgumentException.class));
+
     // cost per event, the Tenantcast format, 30 events per read
     StringBuilder b = new StringBuilder();
     for (int i = 1; i <= 30; i++) {
@@ -144,6 +219,12 @@ public final class SelfTest {
       st.feed(bytes, i, Math.min(split, bytes.length - i), 2000, w);
     }
     return new Result(w, st, counts[0], counts[1], counts[2] > 0);
+  }
+
+  private static void feed(StreamState st, LoadgenWorker w, byte[] bytes, int split) {
+    for (int i = 0; i < bytes.length; i += split) {
+      st.feed(bytes, i, Math.min(split, bytes.length - i), 2000, w);
+    }
   }
 
   /** A chunked HTTP 200 response carrying {@code body} in chunks of {@code size} bytes. */

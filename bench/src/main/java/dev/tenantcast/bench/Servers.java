@@ -33,24 +33,52 @@ final class Servers {
     final JsonArray commands = new JsonArray();
     final JsonObject info = new JsonObject();
     final List<Runnable> cleanup = new ArrayList<>();
+    /** Instances killed on purpose (scenario r): left out of pids() and checkAlive(). */
+    final java.util.Set<Integer> killed = new java.util.TreeSet<>();
 
     Sut(String name) {
       this.name = name;
     }
 
-    /** The pids to measure: every process and its descendants that are alive now. */
+    /** The pids to measure: every process and its descendants that are alive now (but the killed instances). */
     List<Long> pids() {
       List<Long> r = new ArrayList<>();
-      for (Process p : processes) {
-        r.addAll(ProcStats.withDescendants(p));
+      for (int i = 0; i < processes.size(); i++) {
+        if (!killed.contains(i)) {
+          r.addAll(ProcStats.withDescendants(processes.get(i)));
+        }
       }
       return r;
+    }
+
+    /** The pids of instance i and its descendants. */
+    List<Long> pids(int i) {
+      return ProcStats.withDescendants(processes.get(i));
+    }
+
+    /**
+     * Kills instance i with SIGKILL (what {@code kill -9} sends; {@link Process#destroyForcibly()} on Linux) and waits
+     * until it is gone (5 s at most). Returns its pid.
+     */
+    long kill(int i) {
+      Process p = processes.get(i);
+      killed.add(i);
+      p.destroyForcibly();
+      try {
+        if (!p.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
+          throw new BenchException(name + " instance " + i + " (pid " + p.pid() + ") still alive 5 s after SIGKILL");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new BenchException("interrupted");
+      }
+      return p.pid();
     }
 
     void checkAlive() {
       for (int i = 0; i < processes.size(); i++) {
         Process p = processes.get(i);
-        if (!p.isAlive()) {
+        if (!p.isAlive() && !killed.contains(i)) {
           throw new BenchException(name + " process " + p.pid() + " exited with " + p.exitValue()
               + "; last lines of " + logs.get(i) + ":\n" + tail(logs.get(i), 20));
         }
@@ -96,6 +124,43 @@ final class Servers {
       sleep(100);
     }
     return s;
+  }
+
+  /**
+   * {@code INFO <section>} over a connection of its own (plain RESP): the answer's lines {@code name:value}, comments
+   * left out; null when Redis does not answer.
+   */
+  static Map<String, String> redisInfo(int port, String section) {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", port), 1000);
+      socket.setSoTimeout(5000);
+      OutputStream out = socket.getOutputStream();
+      out.write(("INFO " + section + "\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.flush();
+      InputStream in = socket.getInputStream();
+      StringBuilder lenLine = new StringBuilder();
+      int c;
+      while ((c = in.read()) >= 0 && c != '\n') {
+        if (c != '\r') {
+          lenLine.append((char) c);
+        }
+      }
+      if (lenLine.length() < 2 || lenLine.charAt(0) != '$') {
+        return null;
+      }
+      int len = Integer.parseInt(lenLine.substring(1));
+      String text = new String(in.readNBytes(len), StandardCharsets.UTF_8);
+      Map<String, String> r = new LinkedHashMap<>();
+      for (String line : text.split("\r\n")) {
+        int colon = line.indexOf(':');
+        if (!line.startsWith("#") && colon > 0) {
+          r.put(line.substring(0, colon), line.substring(colon + 1));
+        }
+      }
+      return r;
+    } catch (IOException | RuntimeException e) {
+      return null;
+    }
   }
 
   private static boolean redisPing(int port) {
