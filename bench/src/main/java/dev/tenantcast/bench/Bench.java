@@ -775,7 +775,8 @@ public final class Bench {
         .put("redis_commands_resume_excess", excess(diff(statsKill, statsEnd), diff(stats0, statsKill),
             windowSeconds / baselineSeconds))
         .put("redis_commands_meaning", "INFO commandstats: baseline from the start of the measured phase to the kill "
-            + "(the publisher alone, per second), resume from the kill until every stream had an outcome; excess = "
+            + "(per second: the publisher and the instances' steady traffic), resume from the kill until every stream "
+            + "had an outcome; excess = "
             + "resume - baseline rate x window (what the switch cost); calls made inside the publish script count "
             + "too; the harness' own INFO calls are left out")
         .put("messages_published_in_resume_window", sentInWindow)
