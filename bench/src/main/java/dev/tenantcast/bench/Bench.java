@@ -241,14 +241,16 @@ public final class Bench {
   }
 
   private Snapshot status(long[] published) {
-    return status(published, 0);
-  }
-
-  private Snapshot status(long[] published, long killMicros) {
     JsonObject cmd = new JsonObject().put("cmd", "status");
     if (published != null) {
       cmd.put("published", toArray(published));
     }
+    return merge(LoadgenProcess.callAll(loadgens, cmd, "status", 60_000));
+  }
+
+  /** Scenario r, around the kill: counts only (no histograms), so that polling every 100 ms costs the phase little. */
+  private Snapshot lightStatus(long killMicros) {
+    JsonObject cmd = new JsonObject().put("cmd", "status").put("light", true);
     if (killMicros > 0) {
       cmd.put("killMicros", killMicros);
     }
@@ -622,7 +624,7 @@ public final class Bench {
       Servers.sleep(Math.max(1, Math.min(200, (killAt - System.nanoTime()) / 1_000_000)));
     }
     sut.checkAlive();
-    Snapshot atKill = status(null);
+    Snapshot atKill = lightStatus(0);
     Map<String, long[]> statsKill = commandStats(redisPort);
     double baselineSeconds = (System.nanoTime() - wall0) / 1e9;
     double survivorsCpuKill = ProcStats.cpuSeconds(survivors);
@@ -641,7 +643,7 @@ public final class Bench {
     Snapshot w;
     long deadline = killNanos + (long) (o.resumeTimeoutSeconds * 1e9);
     while (true) {
-      w = status(null, killMicros);
+      w = lightStatus(killMicros);
       ResumeStats rs = w.resume;
       if (rs != null && rs.switched >= atKill.open && rs.pending == 0) {
         break;

@@ -26,8 +26,9 @@ import java.util.regex.Pattern;
  * -> started  {"event":"started","pid":..}
  * <- {"cmd":"open","from":a,"to":b,"stopOnFailure":false,"deadlineSeconds":300}
  *    opens the streams g in [a,b) with g % of == index; answers {"event":"opened", figures}
- * <- {"cmd":"status","published":[n per tenant],"killMicros":t}
- *                                                  answers {"event":"status", figures without histograms}
+ * <- {"cmd":"status","published":[n per tenant],"killMicros":t,"light":false}
+ *                                                  answers {"event":"status", figures without histograms but the
+ *                                                  time to first event's; "light": true leaves that out too}
  * <- {"cmd":"reset"}                               zeroes the delivery figures, collects garbage; answers {"event":"reset"}
  * <- {"cmd":"report","published":[...],"killMicros":t}  answers {"event":"report", figures with histograms}
  * <- {"cmd":"exit"}                                exits; so does the end of stdin and --max-seconds
@@ -145,8 +146,8 @@ public final class Loadgen {
       try {
         switch (c) {
           case "open" -> open(cmd);
-          case "status" -> send(snapshot(published(cmd), false, cmd.getLong("killMicros", 0L)).toJson()
-              .put("event", "status"));
+          case "status" -> send(snapshot(published(cmd), false, cmd.getLong("killMicros", 0L),
+              cmd.getBoolean("light", false)).toJson().put("event", "status"));
           case "reset" -> {
             // Collect now, before the measured phase: with the young generation sized by the coordinator
             // (-Xmn), the phase then runs without a pause of the load generator's own inside the figures.
@@ -157,7 +158,7 @@ public final class Loadgen {
             });
             send(new JsonObject().put("event", "reset"));
           }
-          case "report" -> send(snapshot(published(cmd), true, cmd.getLong("killMicros", 0L)).toJson()
+          case "report" -> send(snapshot(published(cmd), true, cmd.getLong("killMicros", 0L), false).toJson()
               .put("event", "report"));
           case "exit" -> {
             send(new JsonObject().put("event", "bye"));
@@ -220,13 +221,13 @@ public final class Loadgen {
     } catch (java.util.concurrent.TimeoutException e) {
       System.err.println("loadgen: open did not finish in time");
     }
-    JsonObject r = snapshot(null, false, 0).toJson().put("event", "opened")
+    JsonObject r = snapshot(null, false, 0, false).toJson().put("event", "opened")
         .put("openSeconds", (System.nanoTime() - started) / 1e9);
     send(r);
   }
 
-  private Snapshot snapshot(long[] published, boolean histograms, long killMicros) throws Exception {
-    List<Snapshot> parts = onWorkers(w -> w.snapshot(published, histograms, killMicros));
+  private Snapshot snapshot(long[] published, boolean histograms, long killMicros, boolean light) throws Exception {
+    List<Snapshot> parts = onWorkers(w -> w.snapshot(published, histograms, killMicros, light));
     Snapshot total = new Snapshot();
     for (Snapshot p : parts) {
       total.add(p);

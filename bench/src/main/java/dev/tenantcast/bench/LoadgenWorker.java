@@ -568,9 +568,10 @@ class LoadgenWorker extends VerticleBase {
   /**
    * The figures of this worker; {@code published[t]} = messages published to tenant t since the last reset (scenario
    * r: over the whole run, and a stream's deliveries are its distinct seqs); {@code killMicros}: when instance 0 was
-   * killed (scenario r; 0: not yet).
+   * killed (scenario r; 0: not yet); {@code light}: counts only, no histogram at all (scenario r polls every 100 ms
+   * while the streams switch, and copying and encoding histograms would take CPU from the phase it measures).
    */
-  Snapshot snapshot(long[] published, boolean histograms, long killMicros) {
+  Snapshot snapshot(long[] published, boolean histograms, long killMicros, boolean light) {
     Snapshot r = new Snapshot();
     r.established = established;
     r.failed = failed;
@@ -629,8 +630,8 @@ class LoadgenWorker extends VerticleBase {
       rs.attempts = reconnectAttempts;
       rs.attemptFailures = attemptFailures;
       rs.attemptFailureReasons.putAll(attemptFailureReasons);
-      rs.reconnectTtfe = reconnectTtfe.copy();
       if (histograms) {
+        rs.reconnectTtfe = reconnectTtfe.copy();
         rs.latencyBefore = latencyBefore.copy();
         rs.latencyCatchUp = latencyCatchUp.copy();
         rs.latencyLive = latencyLive.copy();
@@ -638,7 +639,9 @@ class LoadgenWorker extends VerticleBase {
       }
       r.resume = rs;
     }
-    r.ttfe = ttfe.copy();
+    if (!light) {
+      r.ttfe = ttfe.copy();
+    }
     if (histograms) {
       r.latency = latency.copy();
       r.lag = lag.copy();
