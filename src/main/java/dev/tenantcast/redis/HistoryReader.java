@@ -40,9 +40,13 @@ final class HistoryReader {
   private final boolean enabled;
   private final int maxReplay;
   private final Map<Key, Future<Part>> reading = new HashMap<>();
+  /** Whether this instance hears a tenant's live events (interest mode: only while subscribed to it). */
+  private final java.util.function.Predicate<TenantId> hears;
   private final LongAdder redisReads = new LongAdder();
 
-  HistoryReader(Redis redis, RecentEvents recent, ChannelMap channels, boolean enabled, int maxReplay) {
+  HistoryReader(Redis redis, RecentEvents recent, ChannelMap channels, boolean enabled, int maxReplay,
+                java.util.function.Predicate<TenantId> hears) {
+    this.hears = hears;
     this.redis = redis;
     this.recent = recent;
     this.channels = channels;
@@ -93,6 +97,7 @@ final class HistoryReader {
    */
   private Future<Part> fromRedis(TenantId tenant, Position since) {
     redisReads.increment();
+    long generation = recent.generation();
     String stream = HistoryKeys.stream(tenant);
     String meta = HistoryKeys.meta(tenant);
     List<Request> batch = new ArrayList<>(List.of(
@@ -110,6 +115,10 @@ final class HistoryReader {
       long seq = head.get(1) == null ? 0 : head.get(1).toLong();
       long ms = head.get(2) == null ? 0 : head.get(2).toLong();
       Position newest = new Position(epoch, ms, seq);
+      if (tenant == null || hears.test(tenant)) {
+        // kept only for a history this instance hears live from now on: else the head would go stale unseen
+        recent.learnHead(tenant, newest, generation);
+      }
       if (since == null) {
         return new Part(List.of(), newest, null);
       }

@@ -90,7 +90,8 @@ public final class RedisSubscriberVerticle extends VerticleBase {
     reader = Redis.createClient(vertx, new RedisOptions().setConnectionString(config.effectiveUrl())
         .setMaxPoolSize(4).setMaxPoolWaiting(64));
     recent = new RecentEvents(historyConfig.memoryEvents(), historyConfig.memoryTenants());
-    history = new HistoryReader(reader, recent, channels, historyConfig.enabled(), historyConfig.maxReplay());
+    history = new HistoryReader(reader, recent, channels, historyConfig.enabled(), historyConfig.maxReplay(),
+        tenant -> mode == SubscriptionMode.PATTERN || interest.containsKey(tenant));
     link = new RedisLink(vertx, "subscriber", new RedisOptions().setConnectionString(config.effectiveUrl()),
         config.reconnectMinMillis(), config.reconnectMaxMillis(), timeoutMillis, this::subscribe, this::lost);
     link.open();
@@ -146,6 +147,7 @@ public final class RedisSubscriberVerticle extends VerticleBase {
   private void lost(Throwable cause) {
     status.subscribed(false);
     hadOutage = true;
+    recent.clear();
     if (!degraded) {
       degraded = true;
       endpoint.deliver(Envelope.ofServer(MessageType.STATUS, new JsonObject().put("state", "DEGRADED")
@@ -169,6 +171,7 @@ public final class RedisSubscriberVerticle extends VerticleBase {
     int after = Math.max(0, before + (interested ? 1 : -1));
     if (after == 0) {
       interest.remove(tenant);
+      recent.forget(tenant);
     } else {
       interest.put(tenant, after);
     }
