@@ -10,6 +10,8 @@
 --   ARGV[5]  idempotency key        optional: a retry with the same key within ARGV[6] seconds publishes nothing
 --   ARGV[6]  idempotency window s   optional, default 300
 --   ARGV[7]  deadline, ms           optional: past it (Redis time), publish nothing (the caller gave up waiting)
+--   ARGV[8]  publish command        optional: PUBLISH (default), or SPUBLISH on Redis Cluster, where the channel
+--                                   carries the keys' hash tag (dashboard-update-{tenant:<id>}, system-alert{broadcast})
 -- Returns the event id "<epoch>.<ms>-<seq>", or "dup:<id>" for a repeated idempotency key, or "expired".
 --
 -- The epoch names this history: created with it, it changes when the history is lost (a Redis restarted without
@@ -21,6 +23,7 @@ local maxage = tonumber(ARGV[4]) or 3600000
 local idem = ARGV[5] or ''
 local idemttl = tonumber(ARGV[6]) or 300
 local deadline = tonumber(ARGV[7]) or 0
+local publish = (ARGV[8] == 'SPUBLISH') and 'SPUBLISH' or 'PUBLISH'
 
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
@@ -49,7 +52,7 @@ if maxage > 0 then
   redis.call('XTRIM', stream, 'MINID', math.max(0, ms - maxage))
 end
 local id = epoch .. '.' .. position
-redis.call('PUBLISH', channel, '{"@tenantcast":{"id":"' .. id .. '","timestamp":' .. ms .. '},"data":' .. data .. '}')
+redis.call(publish, channel, '{"@tenantcast":{"id":"' .. id .. '","timestamp":' .. ms .. '},"data":' .. data .. '}')
 if idem ~= '' then
   redis.call('SET', idemkey, id, 'EX', idemttl)
 end

@@ -45,7 +45,14 @@ public final class Main {
       LOG.warn("Tokens are verified with the development secret of conf/config.json: anyone can mint them. "
           + "Set TENANTCAST_JWT_SECRET or TENANTCAST_JWT_PUBLIC_KEY before exposing this service.");
     }
-    Vertx vertx = Vertx.builder().with(Tenantcast.vertxOptions(config)).build();
+    Vertx vertx;
+    try {
+      vertx = Tenantcast.vertx(config).await(2, TimeUnit.MINUTES);
+    } catch (Exception e) {
+      LOG.error("Tenantcast could not join the event-bus cluster: {}", e.getMessage());
+      System.exit(1);
+      return;
+    }
     Tenantcast service;
     try {
       service = Tenantcast.start(vertx, config, verticles).await(2, TimeUnit.MINUTES);

@@ -58,11 +58,17 @@ public final class Tenantcast {
         registry != null ? registry : new SimpleMeterRegistry());
     return vertx.executeBlocking(() -> chooseRedis(config.redis()))
         .compose(embedded -> {
-          String url = embedded == null ? config.redis().effectiveUrl() : embedded.url();
+          String url = embedded != null ? embedded.url() : config.redis().describe();
           Tenantcast service = new Tenantcast(vertx, context, url, embedded);
           return service.deployAll(config, verticles).map(service)
               .onFailure(e -> service.stop());
         });
+  }
+
+  /** A Vert.x for a service instance: clustered when the event bus is (which joins the cluster first). */
+  public static Future<Vertx> vertx(TenantcastConfig config) {
+    return config.eventBus().clustered() ? EventBusCluster.join(vertxOptions(config), config.eventBus())
+        : Future.succeededFuture(Vertx.builder().with(vertxOptions(config)).build());
   }
 
   /**
@@ -70,7 +76,7 @@ public final class Tenantcast {
    * several instances in one JVM keep theirs apart), without labels that grow with clients or tenants; and Netty's
    * native epoll transport where it loads (Linux), which costs less CPU per socket write than NIO.
    */
-  public static VertxOptions vertxOptions(TenantcastConfig config) {
+  private static VertxOptions vertxOptions(TenantcastConfig config) {
     return new VertxOptions().setPreferNativeTransport(true).setMetricsOptions(new MicrometerMetricsOptions()
         .setEnabled(true)
         .setRegistryName(config.instanceId())
@@ -88,6 +94,7 @@ public final class Tenantcast {
     return context;
   }
 
+  /** Where Redis is: its URL (the embedded one's, if any), or the seed nodes or sentinels. */
   public String redisUrl() {
     return redisUrl;
   }
@@ -116,7 +123,9 @@ public final class Tenantcast {
 
   private Future<Void> deployAll(TenantcastConfig config, List<VerticleDescriptor> verticles) {
     JsonObject json = config.json().copy();
-    json.getJsonObject("redis").put("url", redisUrl);
+    if (embeddedRedis != null) {
+      json.getJsonObject("redis").put("url", embeddedRedis.url());
+    }
     TenantcastConfig effective = TenantcastConfig.from(json);
     Future<Void> chain = Future.succeededFuture();
     for (VerticleDescriptor descriptor : verticles) {
@@ -135,9 +144,13 @@ public final class Tenantcast {
 
   /**
    * The embedded default: a local redis-server when asked for always, or when no URL is configured and nothing
-   * answers at the default address. Never when a URL is configured, since instances must share one Redis.
+   * answers at the default address. Never when a URL is configured, since instances must share one Redis, nor on a
+   * Redis Cluster or Sentinel.
    */
   private static LocalRedisServer chooseRedis(RedisConfig redis) throws Exception {
+    if (redis.mode() != RedisConfig.Mode.STANDALONE) {
+      return null;
+    }
     boolean embed = switch (redis.embedded()) {
       case ALWAYS -> true;
       case NEVER -> false;

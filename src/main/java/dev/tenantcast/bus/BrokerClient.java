@@ -29,7 +29,12 @@ public final class BrokerClient {
    * {@code timeoutMillis} publishes nothing, so a failed call is never published behind the caller's back.
    */
   public Future<Published> publish(PublishRequest request, long timeoutMillis) {
-    DeliveryOptions options = new DeliveryOptions().setSendTimeout(timeoutMillis).setLocalOnly(true);
+    return publish(bus, request, timeoutMillis, true);
+  }
+
+  /** @param localOnly to this instance's broker, or (false: on a clustered bus) to any instance's */
+  static Future<Published> publish(EventBus bus, PublishRequest request, long timeoutMillis, boolean localOnly) {
+    DeliveryOptions options = new DeliveryOptions().setSendTimeout(timeoutMillis).setLocalOnly(localOnly);
     JsonObject body = request.withDeadline(System.currentTimeMillis() + timeoutMillis).toJson();
     return bus.<JsonObject>request(Addresses.PUBLISH, body, options)
         .map(reply -> Published.from(reply.body()))

@@ -28,7 +28,9 @@ public final class BrokerEndpoint {
    * {@link PublishException}; any other failure is answered as {@link PublishFailure#UNAVAILABLE}.
    */
   public Future<Void> servePublish(Function<PublishRequest, Future<Published>> handler) {
-    return bus.<JsonObject>localConsumer(Addresses.PUBLISH, message -> {
+    // Served cluster-wide on a clustered bus (other services' requests reach one instance's broker, which publishes
+    // once to Redis, so every instance delivers); this instance's HTTP API sends local-only.
+    return bus.<JsonObject>consumer(Addresses.PUBLISH, message -> {
       PublishRequest request;
       try {
         request = PublishRequest.from(message.body());

@@ -106,7 +106,9 @@ public final class ConfigLoader {
         return Boolean.parseBoolean(raw);
       }
       if (current instanceof JsonArray) {
-        return new JsonArray(raw);
+        // a JSON array, or for convenience a comma-separated list of strings
+        return raw.startsWith("[") ? new JsonArray(raw) : new JsonArray(java.util.Arrays.stream(raw.split(","))
+            .map(String::trim).filter(v -> !v.isEmpty()).map(v -> (Object) v).toList());
       }
     } catch (NumberFormatException | DecodeException e) {
       throw new ConfigException(variable, "cannot be read as " + current.getClass().getSimpleName() + ": " + raw);

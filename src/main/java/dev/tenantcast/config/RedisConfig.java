@@ -4,6 +4,7 @@ import dev.tenantcast.bus.MessageType;
 import io.vertx.core.json.JsonObject;
 
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -12,7 +13,10 @@ import java.util.Set;
  * address, or an embedded Redis when nothing answers there (see {@link Embedded}).
  */
 public record RedisConfig(
+    Mode mode,
     String url,
+    List<String> endpoints,
+    String masterName,
     Embedded embedded,
     SubscriptionMode subscriptionMode,
     Map<MessageType, String> channels,
@@ -24,6 +28,19 @@ public record RedisConfig(
 
   public static final String DEFAULT_URL = "redis://127.0.0.1:6379";
   public static final String TENANT_PLACEHOLDER = "{tenant}";
+
+  /** How Redis is deployed. */
+  public enum Mode {
+    /** One Redis ({@code redis.url}). */
+    STANDALONE,
+    /**
+     * Redis Cluster ({@code redis.endpoints}: seed nodes): deliveries use sharded pub/sub (Redis 7), a tenant's
+     * channels subscribed on the master that owns their slot while this instance has streams of the tenant.
+     */
+    CLUSTER,
+    /** Redis with Sentinel ({@code redis.endpoints}: the sentinels; {@code redis.masterName}): the master follows. */
+    SENTINEL
+  }
 
   /** When to start a local redis-server instead of connecting to a configured one. */
   public enum Embedded {
@@ -45,27 +62,48 @@ public record RedisConfig(
 
   public RedisConfig {
     channels = Map.copyOf(channels);
+    endpoints = List.copyOf(endpoints);
   }
 
   public static RedisConfig from(JsonObject json) {
     ConfigReader r = new ConfigReader(json, "redis");
-    r.allowOnly(Set.of("url", "embedded", "subscriptionMode", "channels", "maxPayloadBytes", "reconnectMinMillis",
-        "reconnectMaxMillis", "timeoutMillis",
-        "maxPendingPublishes"));
+    r.allowOnly(Set.of("mode", "url", "endpoints", "masterName", "embedded", "subscriptionMode", "channels",
+        "maxPayloadBytes", "reconnectMinMillis", "reconnectMaxMillis", "timeoutMillis", "maxPendingPublishes"));
     String url = r.optionalString("url");
     if (url != null && !url.matches("rediss?://.+")) {
       throw new ConfigException(r.key("url"), "must look like redis://host:port, got " + url);
     }
+    Mode mode = choice(r, "mode", Mode.class);
+    List<String> endpoints = r.stringList("endpoints", "Redis URLs such as redis://10.0.0.5:6379", "rediss?://.+");
+    String masterName = r.optionalString("masterName");
+    SubscriptionMode subscriptionMode = choice(r, "subscriptionMode", SubscriptionMode.class);
+    if (mode != Mode.STANDALONE && endpoints.isEmpty()) {
+      throw new ConfigException(r.key("endpoints"), "must name the " + (mode == Mode.CLUSTER ? "cluster's seed nodes"
+          : "sentinels") + " in " + mode.name().toLowerCase(java.util.Locale.ROOT) + " mode");
+    }
+    if (mode == Mode.SENTINEL && masterName == null) {
+      throw new ConfigException(r.key("masterName"), "must name the master in sentinel mode");
+    }
+    if (mode == Mode.CLUSTER && subscriptionMode != SubscriptionMode.INTEREST) {
+      throw new ConfigException(r.key("subscriptionMode"), "must be interest in cluster mode: sharded pub/sub "
+          + "subscribes a tenant's channels where their slot lives");
+    }
     int min = r.integer("reconnectMinMillis", 1, 600_000);
     int max = r.integer("reconnectMaxMillis", min, 600_000);
-    return new RedisConfig(url, choice(r, "embedded", Embedded.class),
-        choice(r, "subscriptionMode", SubscriptionMode.class), channels(r.section("channels")),
+    return new RedisConfig(mode, url, endpoints, masterName, choice(r, "embedded", Embedded.class),
+        subscriptionMode, channels(r.section("channels")),
         r.integer("maxPayloadBytes", 64, 16 * 1024 * 1024), min, max, r.integer("timeoutMillis", 100, 600_000),
         r.integer("maxPendingPublishes", 1, 1_000_000));
   }
 
   public String effectiveUrl() {
     return url == null ? DEFAULT_URL : url;
+  }
+
+  /** Where this mode connects: the URL (standalone), or the seed nodes or sentinels. */
+  public String describe() {
+    return mode == Mode.STANDALONE ? effectiveUrl() : mode.name().toLowerCase(java.util.Locale.ROOT) + " " + endpoints
+        + (masterName == null ? "" : " (master " + masterName + ")");
   }
 
   private static <E extends Enum<E>> E choice(ConfigReader r, String name, Class<E> type) {

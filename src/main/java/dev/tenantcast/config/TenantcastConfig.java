@@ -7,11 +7,11 @@ import java.util.UUID;
 
 /** The whole configuration, validated at start so a bad key stops the service with one clear message. */
 public record TenantcastConfig(String instanceId, HttpConfig http, RedisConfig redis, HistoryConfig history,
-                               JwtConfig jwt, DemoConfig demo, JsonObject json) {
+                               JwtConfig jwt, DemoConfig demo, EventBusConfig eventBus, JsonObject json) {
 
   public static TenantcastConfig from(JsonObject json) {
     ConfigReader r = new ConfigReader(json, "");
-    r.allowOnly(Set.of("instanceId", "http", "redis", "history", "jwt", "demo"));
+    r.allowOnly(Set.of("instanceId", "http", "redis", "history", "jwt", "demo", "eventBus"));
     String instanceId = r.optionalString("instanceId");
     if (instanceId == null) {
       instanceId = UUID.randomUUID().toString().substring(0, 8);
@@ -24,6 +24,7 @@ public record TenantcastConfig(String instanceId, HttpConfig http, RedisConfig r
         HistoryConfig.from(object(json, "history")),
         JwtConfig.from(object(json, "jwt")),
         DemoConfig.from(object(json, "demo")),
+        EventBusConfig.from(object(json, "eventBus")),
         json.copy().put("instanceId", instanceId));
   }
 

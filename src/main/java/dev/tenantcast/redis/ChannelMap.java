@@ -19,10 +19,22 @@ public final class ChannelMap {
   public record Subscription(String name, boolean pattern) {
   }
 
-  private record Template(MessageType type, String prefix, String suffix) {
-    String channel(TenantId tenant) {
-      return tenant == null ? prefix : prefix + tenant.value() + suffix;
+  private record Template(MessageType type, String prefix, String suffix, boolean hashTags) {
+    Template(MessageType type, String prefix, String suffix) {
+      this(type, prefix, suffix, false);
     }
+
+    String channel(TenantId tenant) {
+      return tenant == null ? prefix : prefix + (hashTags ? "{tenant:" + tenant.value() + "}" : tenant.value())
+          + suffix;
+    }
+  }
+
+  private static final String BROADCAST_TAG = "{broadcast}";
+
+  /** The channels of the configuration, with hash tags on Redis Cluster. */
+  public static ChannelMap of(RedisConfig config) {
+    return new ChannelMap(config.channels(), config.mode() == RedisConfig.Mode.CLUSTER);
   }
 
   /** Where a channel's message goes: its type, and the raw tenant part (still to be validated) or null. */
@@ -35,8 +47,18 @@ public final class ChannelMap {
   private final List<Subscription> subscriptions = new ArrayList<>();
 
   public ChannelMap(Map<MessageType, String> channels) {
-    channels.forEach((type, name) -> {
-      int at = name.indexOf(RedisConfig.TENANT_PLACEHOLDER);
+    this(channels, false);
+  }
+
+  /**
+   * @param hashTags whether channel names carry their history's hash tag (Redis Cluster): a tenant's
+   *                 {@code dashboard-update-{tenant}} becomes {@code dashboard-update-{tenant:acme}}, and
+   *                 {@code system-alert} becomes {@code system-alert{broadcast}}
+   */
+  public ChannelMap(Map<MessageType, String> channels, boolean hashTags) {
+    channels.forEach((type, configured) -> {
+      int at = configured.indexOf(RedisConfig.TENANT_PLACEHOLDER);
+      String name = hashTags && at < 0 ? configured + BROADCAST_TAG : configured;
       if (at < 0) {
         Template template = new Template(type, name, "");
         byType.put(type, template);
@@ -44,7 +66,7 @@ public final class ChannelMap {
         subscriptions.add(new Subscription(name, false));
       } else {
         Template template = new Template(type, name.substring(0, at),
-            name.substring(at + RedisConfig.TENANT_PLACEHOLDER.length()));
+            name.substring(at + RedisConfig.TENANT_PLACEHOLDER.length()), hashTags);
         String pattern = escapeGlob(template.prefix()) + "*" + escapeGlob(template.suffix());
         byType.put(type, template);
         byPattern.put(pattern, template);
@@ -100,8 +122,14 @@ public final class ChannelMap {
         || !channel.startsWith(template.prefix()) || !channel.endsWith(template.suffix())) {
       return null;
     }
-    return new Route(template.type(), channel.substring(template.prefix().length(),
-        channel.length() - template.suffix().length()));
+    String tenant = channel.substring(template.prefix().length(), channel.length() - template.suffix().length());
+    if (template.hashTags()) {
+      if (!tenant.startsWith("{tenant:") || !tenant.endsWith("}")) {
+        return null;
+      }
+      tenant = tenant.substring("{tenant:".length(), tenant.length() - 1);
+    }
+    return new Route(template.type(), tenant);
   }
 
   /** The channel to PUBLISH an event of this type and tenant to, or null if the type has no channel. */

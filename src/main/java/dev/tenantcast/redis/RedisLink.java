@@ -15,14 +15,17 @@ import java.util.function.Function;
  * One dedicated Redis connection that comes back by itself: the Vert.x client does not reconnect, so after the socket
  * ends or fails, or its owner finds it silent ({@link #reset}), this opens a new one with capped exponential backoff
  * and hands it to {@code onConnected} again. A connect that gets no answer within the timeout counts as failed: a
- * frozen Redis accepts TCP connections but never answers them. Confined to the event loop of its verticle.
+ * frozen Redis accepts TCP connections but never answers them. Each lost connection takes its client (and the
+ * client's pools) with it: a Redis Cluster client that lived through a failover can keep pooled connections it never
+ * gives back, and then waits on its own pool forever. Confined to the event loop of its verticle.
  */
 final class RedisLink {
   private static final Logger LOG = LoggerFactory.getLogger(RedisLink.class);
 
   private final Vertx vertx;
   private final String name;
-  private final Redis client;
+  private final RedisOptions options;
+  private Redis client;
   private final Backoff backoff;
   private final Function<RedisConnection, Future<?>> onConnected;
   private final Consumer<Throwable> onLost;
@@ -38,7 +41,7 @@ final class RedisLink {
             long timeoutMillis, Function<RedisConnection, Future<?>> onConnected, Consumer<Throwable> onLost) {
     this.vertx = vertx;
     this.name = name;
-    this.client = Redis.createClient(vertx, options);
+    this.options = options;
     this.backoff = new Backoff(minBackoffMillis, maxBackoffMillis);
     this.timeoutMillis = timeoutMillis;
     this.onConnected = onConnected;
@@ -53,6 +56,9 @@ final class RedisLink {
   void open() {
     if (closed || connection != null) {
       return;
+    }
+    if (client == null) {
+      client = Redis.createClient(vertx, options);
     }
     boolean[] overtaken = new boolean[1];
     long timer = vertx.setTimer(timeoutMillis, t -> {
@@ -96,8 +102,10 @@ final class RedisLink {
     closed = true;
     RedisConnection conn = connection;
     connection = null;
+    Redis last = client;
+    client = null;
     Future<Void> closing = conn == null ? Future.succeededFuture() : conn.close().otherwiseEmpty();
-    return closing.eventually(client::close);
+    return last == null ? closing : closing.eventually(last::close);
   }
 
   // Both the end and the exception handler may fire for one socket; only the first counts.
@@ -106,7 +114,9 @@ final class RedisLink {
       return;
     }
     connection = null;
-    conn.close();
+    Redis last = client;
+    client = null;
+    conn.close().eventually(last::close);
     if (closed) {
       return;
     }

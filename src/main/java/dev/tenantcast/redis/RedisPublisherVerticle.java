@@ -44,6 +44,8 @@ public final class RedisPublisherVerticle extends VerticleBase {
   /** Redis's clock minus ours, measured at connect: deadlines are checked by Redis, in its time. */
   private long redisClockOffsetMillis;
   private ChannelMap channels;
+  /** Sharded pub/sub on Redis Cluster: the message goes to the shard of its channel's slot, not to every node. */
+  private Command publishCommand;
   private RedisLink link;
   private int inFlight;
   /** When the oldest unanswered PING was sent (0: none): a silent connection is dropped, so publishes fail fast. */
@@ -60,10 +62,9 @@ public final class RedisPublisherVerticle extends VerticleBase {
   public Future<?> start() {
     config = RedisConfig.from(config().getJsonObject("redis"));
     history = HistoryConfig.from(config().getJsonObject("history"));
-    channels = new ChannelMap(config.channels());
-    RedisOptions options = new RedisOptions()
-        .setConnectionString(config.effectiveUrl())
-        .setMaxWaitingHandlers(config.maxPendingPublishes() + 16);
+    channels = ChannelMap.of(config);
+    publishCommand = config.mode() == RedisConfig.Mode.CLUSTER ? Command.SPUBLISH : Command.PUBLISH;
+    RedisOptions options = RedisClients.options(config, 1).setMaxWaitingHandlers(config.maxPendingPublishes() + 16);
     link = new RedisLink(vertx, "publisher", options, config.reconnectMinMillis(), config.reconnectMaxMillis(),
         config.timeoutMillis(), this::connected, cause -> status.publisherConnected(false));
     link.open();
@@ -137,7 +138,7 @@ public final class RedisPublisherVerticle extends VerticleBase {
     }
     inFlight++;
     Future<Published> published = history.enabled() ? appendAndPublish(connection, channel, request)
-        : connection.send(Request.cmd(Command.PUBLISH).arg(channel).arg(payload)).map(r -> new Published(id));
+        : connection.send(Request.cmd(publishCommand).arg(channel).arg(payload)).map(r -> new Published(id));
     return published
         .andThen(ar -> inFlight--)
         .onSuccess(p -> {
@@ -158,7 +159,7 @@ public final class RedisPublisherVerticle extends VerticleBase {
         : request.deadlineMillis() + redisClockOffsetMillis - DEADLINE_MARGIN_MILLIS;
     List<Object> args = List.of(channel, request.data().toBuffer(), history.maxLength(),
         history.maxAgeSeconds() * 1000L, request.idempotencyKey() == null ? "" : request.idempotencyKey(),
-        history.idempotencySeconds(), deadline);
+        history.idempotencySeconds(), deadline, publishCommand == Command.SPUBLISH ? "SPUBLISH" : "PUBLISH");
     return script.run(connection, List.of(HistoryKeys.stream(request.tenant()), HistoryKeys.meta(request.tenant())),
         args).compose(answer -> {
           String result = answer.toString();

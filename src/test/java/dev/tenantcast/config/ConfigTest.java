@@ -114,4 +114,28 @@ class ConfigTest {
         new JsonObject().put("class", "a.B").put("instances", "many"))).getMessage();
     assertTrue(message.contains("verticles/x.json: instances"), message);
   }
+
+  @Test
+  void clusterAndSentinelModesNameTheirEndpoints() {
+    TenantcastConfig cluster = load(Map.of("TENANTCAST_REDIS_MODE", "cluster",
+        "TENANTCAST_REDIS_ENDPOINTS", "redis://10.0.0.1:6379, redis://10.0.0.2:6379",
+        "TENANTCAST_REDIS_SUBSCRIPTION_MODE", "interest"));
+    assertEquals(RedisConfig.Mode.CLUSTER, cluster.redis().mode());
+    assertEquals(List.of("redis://10.0.0.1:6379", "redis://10.0.0.2:6379"), cluster.redis().endpoints());
+    assertTrue(failure(Map.of("TENANTCAST_REDIS_MODE", "cluster")).contains("redis.endpoints"));
+    assertTrue(failure(Map.of("TENANTCAST_REDIS_MODE", "cluster", "TENANTCAST_REDIS_ENDPOINTS",
+        "redis://10.0.0.1:6379")).contains("must be interest in cluster mode"));
+    assertTrue(failure(Map.of("TENANTCAST_REDIS_MODE", "sentinel", "TENANTCAST_REDIS_ENDPOINTS",
+        "redis://10.0.0.1:26379")).contains("redis.masterName"));
+    assertTrue(failure(Map.of("TENANTCAST_REDIS_ENDPOINTS", "10.0.0.1:6379")).contains("Redis URLs"));
+  }
+
+  @Test
+  void aClusteredEventBusJoinsNamedMembersOnly() {
+    assertEquals(false, load(Map.of()).eventBus().clustered());
+    assertTrue(failure(Map.of("TENANTCAST_EVENT_BUS_CLUSTERED", "true")).contains("never by multicast"));
+    EventBusConfig bus = load(Map.of("TENANTCAST_EVENT_BUS_CLUSTERED", "true",
+        "TENANTCAST_EVENT_BUS_MEMBERS", "10.0.0.5:5701,10.0.0.6:5701")).eventBus();
+    assertEquals(List.of("10.0.0.5:5701", "10.0.0.6:5701"), bus.members());
+  }
 }

@@ -55,4 +55,29 @@ class ChannelMapTest {
     assertEquals(java.util.List.of(new ChannelMap.Subscription("system-alert", false)), defaults.fixedSubscriptions());
     assertNull(defaults.route(null, "notification-"));
   }
+
+  @Test
+  void onRedisClusterChannelsCarryTheirHistorysHashTag() {
+    ChannelMap cluster = new ChannelMap(Map.of(
+        MessageType.DASHBOARD_UPDATE, "dashboard-update-{tenant}",
+        MessageType.NOTIFICATION, "notification-{tenant}",
+        MessageType.SYSTEM_ALERT, "system-alert"), true);
+    TenantId acme = new TenantId("acme");
+    assertEquals("dashboard-update-{tenant:acme}", cluster.channel(MessageType.DASHBOARD_UPDATE, acme));
+    assertEquals("system-alert{broadcast}", cluster.channel(MessageType.SYSTEM_ALERT, null));
+    assertEquals(new ChannelMap.Route(MessageType.NOTIFICATION, "acme"),
+        cluster.route(null, "notification-{tenant:acme}"));
+    assertNull(cluster.route(null, "notification-acme"), "a channel without the tag is not ours");
+    assertEquals(ClusterSlots.slot(HistoryKeys.stream(acme)),
+        ClusterSlots.slot(cluster.channel(MessageType.NOTIFICATION, acme)),
+        "the channel and the history are in one slot, so the publish script is atomic on one node");
+    assertEquals(ClusterSlots.slot(HistoryKeys.stream(null)), ClusterSlots.slot("system-alert{broadcast}"));
+  }
+
+  @Test
+  void slotsAreRedisClustersCrc16() {
+    assertEquals(12739, ClusterSlots.slot("123456789"), "the specification's test vector (0x31C3)");
+    assertEquals(ClusterSlots.slot("user1000"), ClusterSlots.slot("{user1000}.following"));
+    assertEquals(ClusterSlots.slot("foo{}{bar}"), ClusterSlots.slot("foo{}{bar}"), "an empty tag hashes the whole key");
+  }
 }

@@ -60,7 +60,12 @@ public final class NumberedEvents {
 
   /** Records every event of the stream until it ends or {@code untilMillis} passes. */
   public void read(SseClient stream, long untilMillis) {
-    while (System.currentTimeMillis() < untilMillis) {
+    read(stream, untilMillis, () -> false);
+  }
+
+  /** The same, stopping early once {@code done} holds (e.g. the fault's schedule has ended). */
+  public void read(SseClient stream, long untilMillis, java.util.function.BooleanSupplier done) {
+    while (System.currentTimeMillis() < untilMillis && !done.getAsBoolean()) {
       SseEvent event = stream.poll(java.time.Duration.ofMillis(100));
       if (event == null) {
         if (stream.ended()) {

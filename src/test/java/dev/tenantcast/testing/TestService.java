@@ -63,7 +63,12 @@ public final class TestService implements AutoCloseable {
     json.getJsonObject("jwt").put("secret", Tokens.SECRET);
     json.mergeIn(overrides, true);
     TenantcastConfig config = TenantcastConfig.from(json);
-    Vertx vertx = Vertx.builder().with(Tenantcast.vertxOptions(config)).build();
+    Vertx vertx;
+    try {
+      vertx = Tenantcast.vertx(config).await(60, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("the service's Vert.x did not start", e);
+    }
     try {
       Tenantcast service = Tenantcast.start(vertx, config, VerticleDescriptor.load(Path.of("")))
           .await(30, TimeUnit.SECONDS);

@@ -1,0 +1,68 @@
+package dev.tenantcast.redis;
+
+import io.vertx.redis.client.Response;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * Which master of a Redis Cluster owns which hash slot, from {@code CLUSTER SLOTS}, and the slot of a key or shard
+ * channel (CRC16 of its hash tag, or of the whole name, modulo 16384: the rule every cluster client applies).
+ */
+final class ClusterSlots {
+  private static final int SLOTS = 16384;
+
+  /** Slot ranges by their first slot: the last slot and the master's address ({@code redis://host:port}). */
+  private final TreeMap<Integer, Map.Entry<Integer, String>> ranges;
+
+  private ClusterSlots(TreeMap<Integer, Map.Entry<Integer, String>> ranges) {
+    this.ranges = ranges;
+  }
+
+  /** From a {@code CLUSTER SLOTS} answer: [[first, last, [host, port, id], replicas...], ...]. */
+  static ClusterSlots of(Response slots) {
+    TreeMap<Integer, Map.Entry<Integer, String>> ranges = new TreeMap<>();
+    for (Response range : slots) {
+      Response master = range.get(2);
+      ranges.put(range.get(0).toInteger(), Map.entry(range.get(1).toInteger(),
+          "redis://" + master.get(0).toString() + ":" + master.get(1).toInteger()));
+    }
+    return new ClusterSlots(ranges);
+  }
+
+  /** The master that owns the slot of {@code key}, or null when no master covers it (the cluster is changing). */
+  String owner(String key) {
+    int slot = slot(key);
+    Map.Entry<Integer, Map.Entry<Integer, String>> range = ranges.floorEntry(slot);
+    return range == null || range.getValue().getKey() < slot ? null : range.getValue().getValue();
+  }
+
+  /** Whether this master owns the slot of {@code key}. */
+  boolean owns(String endpoint, String key) {
+    return endpoint.equals(owner(key));
+  }
+
+  static int slot(String key) {
+    int open = key.indexOf('{');
+    if (open >= 0) {
+      int close = key.indexOf('}', open + 1);
+      if (close > open + 1) {
+        key = key.substring(open + 1, close);
+      }
+    }
+    return crc16(key.getBytes(StandardCharsets.UTF_8)) % SLOTS;
+  }
+
+  /** CRC16-CCITT (XMODEM), as Redis Cluster specifies it. */
+  private static int crc16(byte[] bytes) {
+    int crc = 0;
+    for (byte b : bytes) {
+      crc ^= (b & 0xff) << 8;
+      for (int i = 0; i < 8; i++) {
+        crc = (crc & 0x8000) != 0 ? (crc << 1) ^ 0x1021 : crc << 1;
+      }
+    }
+    return crc & 0xffff;
+  }
+}

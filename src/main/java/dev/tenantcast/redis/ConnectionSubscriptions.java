@@ -1,0 +1,145 @@
+package dev.tenantcast.redis;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisConnection;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Every subscription over one dedicated connection (standalone Redis, or the master that Sentinel names). A connection
+ * to a frozen Redis stays open and silent, so this publishes a canary to a channel of its own every third of the
+ * timeout, and drops the connection when nothing (not even the canary) has arrived for the whole timeout.
+ */
+final class ConnectionSubscriptions implements Subscriptions {
+  private static final Logger LOG = LoggerFactory.getLogger(ConnectionSubscriptions.class);
+
+  private final Vertx vertx;
+  private final Redis commands;
+  private final Listener listener;
+  private final String canary;
+  private final long timeoutMillis;
+  private final RedisLink link;
+  private final Set<ChannelMap.Subscription> wanted = new LinkedHashSet<>();
+  private int unconfirmed;
+  private long lastHeardMillis;
+  private long watchdog = -1;
+
+  /**
+   * @param commands a client for other commands (the canary's PUBLISH): a subscribed connection takes only
+   *                 (un)subscribe commands, or replies get mixed up with messages
+   */
+  ConnectionSubscriptions(Vertx vertx, RedisOptions options, Redis commands, String canary, long minBackoffMillis,
+                          long maxBackoffMillis, long timeoutMillis, Listener listener) {
+    this.vertx = vertx;
+    this.commands = commands;
+    this.canary = canary;
+    this.timeoutMillis = timeoutMillis;
+    this.listener = listener;
+    this.link = new RedisLink(vertx, "subscriber", options, minBackoffMillis, maxBackoffMillis, timeoutMillis,
+        this::subscribeAll, listener::down);
+  }
+
+  @Override
+  public void start() {
+    link.open();
+    watchdog = vertx.setPeriodic(Math.max(100, timeoutMillis / 3), t -> watch(System.currentTimeMillis()));
+  }
+
+  @Override
+  public void add(Collection<ChannelMap.Subscription> subscriptions) {
+    List<ChannelMap.Subscription> added = subscriptions.stream().filter(wanted::add).toList();
+    RedisConnection connection = link.connection();
+    if (connection != null && !added.isEmpty()) {
+      send(connection, added);
+    }
+  }
+
+  @Override
+  public void remove(Collection<String> channels) {
+    wanted.removeIf(s -> !s.pattern() && channels.contains(s.name()));
+    RedisConnection connection = link.connection();
+    if (connection != null && !channels.isEmpty()) {
+      connection.send(command(Command.UNSUBSCRIBE, channels));
+    }
+  }
+
+  @Override
+  public Future<Void> close() {
+    vertx.cancelTimer(watchdog);
+    return link.close();
+  }
+
+  /** A new connection: everything wanted now, as one SUBSCRIBE and one PSUBSCRIBE. */
+  private Future<?> subscribeAll(RedisConnection connection) {
+    connection.handler(this::onPush);
+    lastHeardMillis = System.currentTimeMillis();
+    List<ChannelMap.Subscription> all = new ArrayList<>(wanted);
+    all.add(new ChannelMap.Subscription(canary, false));
+    unconfirmed = all.size();
+    return send(connection, all);
+  }
+
+  private Future<?> send(RedisConnection connection, List<ChannelMap.Subscription> subscriptions) {
+    List<Future<Response>> sent = new ArrayList<>();
+    for (boolean pattern : new boolean[] {false, true}) {
+      List<String> names = subscriptions.stream().filter(s -> s.pattern() == pattern)
+          .map(ChannelMap.Subscription::name).toList();
+      if (!names.isEmpty()) {
+        sent.add(connection.send(command(pattern ? Command.PSUBSCRIBE : Command.SUBSCRIBE, names)));
+      }
+    }
+    return Future.all(sent);
+  }
+
+  private void watch(long now) {
+    if (link.connection() == null) {
+      return;
+    }
+    commands.send(Request.cmd(Command.PUBLISH).arg(canary).arg(now));
+    if (now - lastHeardMillis > timeoutMillis) {
+      LOG.warn("Redis subscriber heard nothing, not even its canary, for {} ms: dropping the connection",
+          now - lastHeardMillis);
+      link.reset("silent for " + (now - lastHeardMillis) + " ms");
+    }
+  }
+
+  private void onPush(Response push) {
+    lastHeardMillis = System.currentTimeMillis();
+    if (push.size() < 3) {
+      return;
+    }
+    switch (push.get(0).toString()) {
+      case "message" -> {
+        if (!push.get(1).toString().equals(canary)) {
+          listener.message(null, push.get(1).toString(), push.get(2).toBuffer());
+        }
+      }
+      case "pmessage" -> listener.message(push.get(1).toString(), push.get(2).toString(), push.get(3).toBuffer());
+      case "subscribe", "psubscribe" -> {
+        listener.confirmed(push.get(1).toString());
+        if (unconfirmed > 0 && --unconfirmed == 0) {
+          listener.up();
+        }
+      }
+      default -> { }
+    }
+  }
+
+  static Request command(Command command, Collection<String> names) {
+    Request request = Request.cmd(command);
+    names.forEach(request::arg);
+    return request;
+  }
+}

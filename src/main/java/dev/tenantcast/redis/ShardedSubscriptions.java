@@ -1,0 +1,349 @@
+package dev.tenantcast.redis;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisConnection;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Sharded pub/sub on Redis Cluster (Redis 7): each wanted shard channel is subscribed (SSUBSCRIBE) on the master that
+ * owns its slot, over one connection per such master, so a message crosses only its shard instead of every node. It
+ * follows the cluster: a slot that moves away (the master pushes {@code sunsubscribe}), a MOVED answer, or a lost
+ * master (failover) refresh the slot map and move the channels to their new masters. Each master connection has a
+ * canary channel in one of that master's slots, published every third of the timeout: a connection that hears
+ * nothing for the whole timeout is dropped. Confined to the subscriber verticle's event loop.
+ */
+final class ShardedSubscriptions implements Subscriptions {
+  private static final Logger LOG = LoggerFactory.getLogger(ShardedSubscriptions.class);
+  private static final long MIN_REFRESH_MILLIS = 100;
+
+  private final Vertx vertx;
+  private final Redis cluster;
+  private final String canaryPrefix;
+  private final long minBackoffMillis;
+  private final long maxBackoffMillis;
+  private final long timeoutMillis;
+  private final Listener listener;
+  private final Set<String> wanted = new LinkedHashSet<>();
+  private final Map<String, Node> nodes = new HashMap<>();
+  private final Backoff refreshBackoff;
+  private ClusterSlots slots;
+  private boolean refreshing;
+  private long lastRefreshMillis;
+  private boolean refreshPending;
+  private boolean up;
+  private boolean closed;
+  private long watchdog = -1;
+
+  /**
+   * One master: its subscriber connection, a client of its own for the canary (so that a failover elsewhere in the
+   * cluster, which stalls the cluster client, cannot silence it), the channels it owns of those wanted, and which of
+   * them are subscribed.
+   */
+  private final class Node {
+    final String endpoint;
+    final RedisLink link;
+    final Redis canaryClient;
+    final Set<String> channels = new LinkedHashSet<>();
+    final Set<String> confirmed = new HashSet<>();
+    String canary;
+    long lastHeardMillis;
+
+    Node(String endpoint) {
+      this.endpoint = endpoint;
+      this.link = new RedisLink(vertx, "subscriber " + endpoint, new RedisOptions().setConnectionString(endpoint),
+          minBackoffMillis, maxBackoffMillis, timeoutMillis, this::connected, cause -> lost(this, cause));
+      this.canaryClient = Redis.createClient(vertx, new RedisOptions().setConnectionString(endpoint)
+          .setMaxPoolSize(1).setMaxPoolWaiting(4));
+    }
+
+    Future<Void> close() {
+      return link.close().eventually(canaryClient::close);
+    }
+
+    Future<?> connected(RedisConnection connection) {
+      connection.handler(push -> onPush(this, push));
+      lastHeardMillis = System.currentTimeMillis();
+      confirmed.clear();
+      // A refused channel (its slot moved meanwhile) refreshes the slot map; it does not fail the connection.
+      all().forEach(channel -> subscribe(connection, channel));
+      return Future.succeededFuture();
+    }
+
+    List<String> all() {
+      List<String> all = new ArrayList<>(channels);
+      if (canary != null) {
+        all.add(canary);
+      }
+      return all;
+    }
+
+    Future<Response> subscribe(RedisConnection connection, String channel) {
+      return connection.send(Request.cmd(Command.SSUBSCRIBE).arg(channel)).onFailure(e -> {
+        LOG.info("SSUBSCRIBE {} on {} refused ({}): refreshing the slot map", channel, endpoint, e.getMessage());
+        refreshSoon();
+      });
+    }
+  }
+
+  ShardedSubscriptions(Vertx vertx, Redis cluster, String canaryPrefix, long minBackoffMillis, long maxBackoffMillis,
+                       long timeoutMillis, Listener listener) {
+    this.vertx = vertx;
+    this.cluster = cluster;
+    this.canaryPrefix = canaryPrefix;
+    this.minBackoffMillis = minBackoffMillis;
+    this.maxBackoffMillis = maxBackoffMillis;
+    this.timeoutMillis = timeoutMillis;
+    this.listener = listener;
+    this.refreshBackoff = new Backoff(minBackoffMillis, maxBackoffMillis);
+  }
+
+  @Override
+  public void start() {
+    refresh();
+    watchdog = vertx.setPeriodic(Math.max(100, timeoutMillis / 3), t -> watch(System.currentTimeMillis()));
+  }
+
+  @Override
+  public void add(Collection<ChannelMap.Subscription> subscriptions) {
+    for (ChannelMap.Subscription subscription : subscriptions) {
+      if (subscription.pattern()) {
+        throw new IllegalArgumentException("sharded pub/sub has no patterns: " + subscription.name());
+      }
+      if (wanted.add(subscription.name())) {
+        assign(subscription.name());
+      }
+    }
+  }
+
+  @Override
+  public void remove(Collection<String> channels) {
+    for (String channel : channels) {
+      wanted.remove(channel);
+      for (Node node : nodes.values()) {
+        if (node.channels.remove(channel)) {
+          node.confirmed.remove(channel);
+          RedisConnection connection = node.link.connection();
+          if (connection != null) {
+            connection.send(Request.cmd(Command.SUNSUBSCRIBE).arg(channel));
+          }
+        }
+      }
+    }
+  }
+
+  @Override
+  public Future<Void> close() {
+    closed = true;
+    vertx.cancelTimer(watchdog);
+    List<Future<Void>> closing = new ArrayList<>();
+    nodes.values().forEach(node -> closing.add(node.close()));
+    return Future.join(closing).mapEmpty();
+  }
+
+  /** Subscribes a channel on the master that owns its slot (once the slot map is known). */
+  private void assign(String channel) {
+    if (slots == null) {
+      return; // assigned when the slot map arrives
+    }
+    String owner = slots.owner(channel);
+    if (owner == null) {
+      refresh();
+      return;
+    }
+    Node node = node(owner);
+    if (node.channels.add(channel)) {
+      RedisConnection connection = node.link.connection();
+      if (connection != null) {
+        node.subscribe(connection, channel);
+      }
+    }
+  }
+
+  private Node node(String endpoint) {
+    Node node = nodes.get(endpoint);
+    if (node == null) {
+      node = new Node(endpoint);
+      node.canary = canaryFor(endpoint);
+      nodes.put(endpoint, node);
+      node.link.open();
+    }
+    return node;
+  }
+
+  /** A canary channel in one of this master's slots. */
+  private String canaryFor(String endpoint) {
+    for (int i = 0; i < 100_000; i++) {
+      String candidate = canaryPrefix + ":" + i;
+      if (slots.owns(endpoint, candidate)) {
+        return candidate;
+      }
+    }
+    return null;
+  }
+
+  /**
+   * A refresh, at most one per {@link #MIN_REFRESH_MILLIS}: a node may answer from a slot map older than the MOVED
+   * that sent us there, and an immediate retry would spin until the cluster agrees.
+   */
+  private void refreshSoon() {
+    long wait = lastRefreshMillis + MIN_REFRESH_MILLIS - System.currentTimeMillis();
+    if (wait <= 0) {
+      refresh();
+    } else if (!refreshPending) {
+      refreshPending = true;
+      vertx.setTimer(wait, t -> {
+        refreshPending = false;
+        refresh();
+      });
+    }
+  }
+
+  /** Reads the slot map again and moves every channel whose slot has another master now. */
+  private void refresh() {
+    if (refreshing || closed) {
+      return;
+    }
+    refreshing = true;
+    lastRefreshMillis = System.currentTimeMillis();
+    cluster.send(Request.cmd(Command.CLUSTER).arg("SLOTS")).onComplete(ar -> {
+      refreshing = false;
+      if (closed) {
+        return;
+      }
+      if (ar.failed()) {
+        long delay = refreshBackoff.next();
+        LOG.warn("Redis Cluster slot map unavailable ({}); retrying in {} ms", ar.cause().getMessage(), delay);
+        vertx.setTimer(delay, t -> refresh());
+        return;
+      }
+      refreshBackoff.reset();
+      slots = ClusterSlots.of(ar.result());
+      rebalance();
+    });
+  }
+
+  private void rebalance() {
+    for (Node node : new ArrayList<>(nodes.values())) {
+      for (String channel : new ArrayList<>(node.channels)) {
+        if (!slots.owns(node.endpoint, channel)) {
+          node.channels.remove(channel);
+          node.confirmed.remove(channel);
+          RedisConnection connection = node.link.connection();
+          if (connection != null) {
+            connection.send(Request.cmd(Command.SUNSUBSCRIBE).arg(channel));
+          }
+        }
+      }
+      String canary = canaryFor(node.endpoint);
+      if (node.channels.isEmpty() || canary == null) {
+        nodes.remove(node.endpoint); // no longer a master we need (or no longer a master)
+        node.close();
+        continue;
+      }
+      node.canary = canary;
+      RedisConnection connection = node.link.connection();
+      if (connection != null) {
+        // what a slot move unsubscribed, or a MOVED refused, is asked again
+        node.all().stream().filter(c -> !node.confirmed.contains(c)).forEach(c -> node.subscribe(connection, c));
+      }
+    }
+    wanted.forEach(this::assign);
+    checkUp();
+  }
+
+  private void onPush(Node node, Response push) {
+    node.lastHeardMillis = System.currentTimeMillis();
+    if (push.size() < 3) {
+      return;
+    }
+    String channel = push.get(1).toString();
+    switch (push.get(0).toString()) {
+      case "smessage" -> {
+        if (!channel.equals(node.canary)) {
+          listener.message(null, channel, push.get(2).toBuffer());
+        }
+      }
+      case "ssubscribe" -> {
+        node.confirmed.add(channel);
+        if (!channel.equals(node.canary)) {
+          listener.confirmed(channel);
+        }
+        checkUp();
+      }
+      case "sunsubscribe" -> {
+        node.confirmed.remove(channel);
+        if (node.channels.contains(channel) || channel.equals(node.canary)) {
+          // Pushed by the master itself: the slot moved away (resharding, failover). Until the channel is subscribed
+          // on its new master its messages are missed, so the streams are told, and replay from history after.
+          LOG.info("Redis Cluster moved {} away from {}: refreshing the slot map", channel, node.endpoint);
+          markDown(new IllegalStateException("slot of " + channel + " moved away from " + node.endpoint));
+          refreshSoon();
+        }
+      }
+      default -> { }
+    }
+  }
+
+  private void lost(Node node, Throwable cause) {
+    node.confirmed.clear();
+    markDown(cause);
+    refreshSoon(); // a failover moves its slots to a replica
+  }
+
+  private void markDown(Throwable cause) {
+    if (up) {
+      up = false;
+      listener.down(cause);
+    }
+  }
+
+  /** Up when every wanted channel, and each master's canary, is confirmed on the master that owns it. */
+  private void checkUp() {
+    if (up || slots == null) {
+      return;
+    }
+    for (Node node : nodes.values()) {
+      boolean canaryHeard = node.canary == null || node.confirmed.contains(node.canary);
+      if (!canaryHeard || !node.confirmed.containsAll(node.channels)) {
+        return;
+      }
+    }
+    if (nodes.values().stream().mapToInt(n -> n.channels.size()).sum() == wanted.size()) {
+      up = true;
+      listener.up();
+    }
+  }
+
+  private void watch(long now) {
+    if (!up) {
+      refreshSoon(); // until the cluster has settled (a failover takes the cluster's node timeout, and more)
+    }
+    for (Node node : nodes.values()) {
+      if (node.link.connection() == null || node.canary == null) {
+        continue;
+      }
+      node.canaryClient.send(Request.cmd(Command.SPUBLISH).arg(node.canary).arg(now));
+      if (now - node.lastHeardMillis > timeoutMillis) {
+        LOG.warn("Redis Cluster master {} sent nothing, not even its canary, for {} ms: dropping the connection",
+            node.endpoint, now - node.lastHeardMillis);
+        node.link.reset("silent for " + (now - node.lastHeardMillis) + " ms");
+      }
+    }
+  }
+}

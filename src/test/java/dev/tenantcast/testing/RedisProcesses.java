@@ -1,0 +1,128 @@
+package dev.tenantcast.testing;
+
+import dev.tenantcast.redis.LocalRedisServer;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The redis-server processes of a multi-node test setup (a cluster, sentinels), each in a directory of its own under
+ * one temporary directory, driven with redis-cli as an operator would. Closing kills them all and removes the files.
+ */
+final class RedisProcesses implements AutoCloseable {
+  private final Path dir;
+  private final Map<Integer, Process> byPort = new HashMap<>();
+
+  RedisProcesses(String name) {
+    try {
+      this.dir = Files.createTempDirectory("tenantcast-" + name + "-");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** The directory for the process on this port (its config, data and log). */
+  Path dir(int port) {
+    Path node = dir.resolve(String.valueOf(port));
+    try {
+      Files.createDirectories(node);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return node;
+  }
+
+  /** Starts {@code redis-server <args>}, which listens on {@code port}, and waits until it accepts connections. */
+  void start(int port, List<String> args) {
+    List<String> command = new ArrayList<>(List.of("redis-server"));
+    command.addAll(args);
+    Path log = dir(port).resolve("log");
+    try {
+      Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      byPort.put(port, process);
+      long deadline = System.currentTimeMillis() + 15_000;
+      while (!LocalRedisServer.accepts(port)) {
+        if (System.currentTimeMillis() > deadline || !process.isAlive()) {
+          throw new AssertionError(String.join(" ", command) + " did not start (is redis-server 7 installed? "
+              + "apt-get install redis-server): " + Files.readString(log));
+        }
+        process.waitFor(20, TimeUnit.MILLISECONDS);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  boolean alive(int port) {
+    Process process = byPort.get(port);
+    return process != null && process.isAlive();
+  }
+
+  /** Kills the process on this port (SIGKILL), as a crash would. */
+  void kill(int port) {
+    Process process = byPort.get(port);
+    process.destroyForcibly();
+    try {
+      process.waitFor(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Runs redis-cli against a port and returns its output; fails on a non-zero exit. */
+  static String cli(int port, List<String> args) {
+    List<String> command = new ArrayList<>(List.of("redis-cli", "-p", String.valueOf(port)));
+    command.addAll(args);
+    try {
+      Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+      String output = new String(process.getInputStream().readAllBytes());
+      if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
+        throw new AssertionError(String.join(" ", command) + " failed: " + output);
+      }
+      return output.trim();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  /** Polls at 50 ms: for waits on Redis's own view, each with its caller's deadline. */
+  static void pause() {
+    try {
+      Thread.sleep(50);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    byPort.values().forEach(Process::destroyForcibly);
+    for (Process process : byPort.values()) {
+      try {
+        process.waitFor(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    try (var files = Files.walk(dir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    } catch (IOException ignored) {
+      // temp files left behind are harmless
+    }
+  }
+}

@@ -1,0 +1,270 @@
+package dev.tenantcast.topology;
+
+import dev.tenantcast.testing.Http;
+import dev.tenantcast.testing.NumberedEvents;
+import dev.tenantcast.testing.SseClient;
+import dev.tenantcast.testing.SseEvent;
+import dev.tenantcast.testing.TestRedisCluster;
+import dev.tenantcast.testing.TestService;
+import dev.tenantcast.testing.Tokens;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Tenantcast on a real Redis Cluster (3 masters, 3 replicas, started and killed here): sharded pub/sub delivers each
+ * tenant's events from the master that owns its slot, over one subscriber connection per master, and follows the
+ * cluster when a slot migrates to a new node and when a master dies and its replica takes over. Fault runs print
+ * sent / received / lost / duplicated and the times to detect and recover.
+ */
+@ExtendWith(VertxExtension.class)
+class RedisClusterTest {
+  private static final int RATE = 50;
+
+  static JsonObject clusterConfig(TestRedisCluster cluster) {
+    return new JsonObject()
+        .put("redis", new JsonObject().put("mode", "cluster").put("endpoints", new JsonArray(cluster.endpoints()))
+            .put("subscriptionMode", "interest"))
+        .put("http", new JsonObject().put("publishTimeoutMillis", 2000).put("publishesPerSecondPerToken", 100_000)
+            .put("publishesPerSecondPerTenant", 100_000));
+  }
+
+  static TestService service(TestRedisCluster cluster) {
+    return TestService.start(cluster.endpoints().get(0), clusterConfig(cluster));
+  }
+
+  @Test
+  void tenantsSpreadOverAllMastersReceiveTheirEventsAndOnlyTheirsOverOneConnectionPerMaster(Vertx vertx) {
+    try (TestRedisCluster cluster = TestRedisCluster.start(); TestService a = service(cluster);
+         TestService b = service(cluster); Http httpA = new Http(vertx, a.port());
+         Http httpB = new Http(vertx, b.port())) {
+      Tokens tokens = new Tokens(vertx);
+      Map<String, Integer> tenants = tenantsOnEveryMaster(cluster, 2);
+      assertEquals(3, new TreeSet<>(tenants.values()).size(), "the tenants' slots are on all 3 masters");
+      List<SseClient> streams = new ArrayList<>();
+      Map<SseClient, String> tenantOf = new LinkedHashMap<>();
+      try {
+        for (String tenant : tenants.keySet()) {
+          for (TestService instance : List.of(a, b)) {
+            SseClient stream = SseClient.open(vertx, instance.port(), tokens.forTenant(tenant));
+            assertEquals("CONNECTED", stream.next().type());
+            streams.add(stream);
+            tenantOf.put(stream, tenant);
+          }
+        }
+        int perTenant = 5;
+        for (int n = 1; n <= perTenant; n++) {
+          for (String tenant : tenants.keySet()) {
+            Http http = n % 2 == 0 ? httpA : httpB;
+            Http.Reply reply = http.postJson("/api/events", tokens.forTenant(tenant, "publisher"),
+                new JsonObject().put("tenant", tenant).put("type", "DASHBOARD_UPDATE")
+                    .put("data", new JsonObject().put("tenant", tenant).put("n", n)).encode());
+            assertEquals(202, reply.status(), String.valueOf(reply.json()));
+          }
+        }
+        assertEquals(202, httpA.postJson("/api/events", tokens.admin(), new JsonObject().put("type", "SYSTEM_ALERT")
+            .put("data", new JsonObject().put("level", "warn")).encode()).status());
+        for (SseClient stream : streams) {
+          String tenant = tenantOf.get(stream);
+          for (int n = 1; n <= perTenant; n++) {
+            SseEvent event = stream.nextContent();
+            assertEquals("DASHBOARD_UPDATE", event.type());
+            assertEquals(tenant, event.payload().getString("tenant"),
+                "a stream of " + tenant + " got only its tenant's events");
+            assertEquals(n, event.payload().getInteger("n"), "in order, none missing");
+          }
+          assertEquals("SYSTEM_ALERT", stream.nextContent().type(), "system alerts reach every tenant");
+        }
+        for (int master : cluster.masters()) {
+          assertEquals(2, cluster.shardSubscribers(master),
+              "each instance holds one subscriber connection to master " + master + ", not one per channel");
+        }
+        String first = tenants.keySet().iterator().next();
+        String channel = "dashboard-update-{tenant:" + first + "}";
+        int owner = cluster.masterOf(channel);
+        assertEquals("0", cluster.cli(owner, "PUBSUB", "NUMSUB", channel).split("\n")[1],
+            "no classic subscription: classic pub/sub would cross every node");
+        assertEquals("2", cluster.cli(owner, "PUBSUB", "SHARDNUMSUB", channel).split("\n")[1],
+            "a shard subscription of each instance on the master that owns the slot");
+
+        streams.stream().filter(s -> tenantOf.get(s).equals(first)).forEach(SseClient::close);
+        await(() -> cluster.cli(owner, "PUBSUB", "SHARDNUMSUB", channel).endsWith("0"),
+            "the tenant's channels unsubscribed once its last stream here closed");
+      } finally {
+        streams.forEach(SseClient::close);
+      }
+    }
+  }
+
+  @Test
+  void aSlotMigratedToANewNodeDuringDeliveryLosesNothing(Vertx vertx) throws Exception {
+    try (TestRedisCluster cluster = TestRedisCluster.start(); TestService service = service(cluster);
+         Http http = new Http(vertx, service.port())) {
+      Tokens tokens = new Tokens(vertx);
+      SseClient stream = SseClient.open(vertx, service.port(), tokens.forTenant("acme"));
+      assertEquals("CONNECTED", stream.next().type());
+      NumberedEvents events = new NumberedEvents();
+      int slot = cluster.slot("{tenant:acme}");
+      long[] migratedAt = new long[2];
+      int[] newNode = new int[1];
+      Thread operator = new Thread(() -> {
+        pause(2000);
+        newNode[0] = cluster.addMaster();
+        migratedAt[0] = System.currentTimeMillis();
+        cluster.migrateSlot(slot, newNode[0]);
+        migratedAt[1] = System.currentTimeMillis();
+        pause(3000);
+        stopQuietly(events);
+      });
+      events.startPublishing(http, tokens.forTenant("acme", "publisher"), "acme", RATE);
+      operator.start();
+      events.read(stream, System.currentTimeMillis() + 30_000, () -> !operator.isAlive());
+      operator.join();
+      events.read(stream, System.currentTimeMillis() + 2000);
+      stream.close();
+
+      NumberedEvents.Figures figures = events.figures();
+      NumberedEvents.Received restored = events.first("STATUS", "RESTORED");
+      System.out.printf("[cluster] slot %d of acme migrated to a new master during delivery (the operator's steps took "
+              + "%d ms): %s; streams told DEGRADED %s, RESTORED %d ms after the migration began%n", slot,
+          migratedAt[1] - migratedAt[0], figures, events.first("STATUS", "DEGRADED") != null,
+          restored == null ? -1 : restored.atMillis() - migratedAt[0]);
+      assertEquals(newNode[0], cluster.masterOf("{tenant:acme}"), "the slot lives on the new master now");
+      assertTrue(cluster.shardSubscribers(newNode[0]) >= 1, "the subscription followed the slot");
+      assertTrue(figures.accepted() > 200, "the publisher kept publishing: " + figures);
+      assertEquals(0, figures.lost(), "every accepted event arrived");
+      assertEquals(0, figures.duplicated());
+      assertEquals(0, figures.deliveredThoughRefused());
+    }
+  }
+
+  @Test
+  void aMasterKilledFailsOverToItsReplicaAndNoEventInHistoryIsLost(Vertx vertx) throws Exception {
+    try (TestRedisCluster cluster = TestRedisCluster.start(); TestService service = service(cluster);
+         Http http = new Http(vertx, service.port())) {
+      Tokens tokens = new Tokens(vertx);
+      int victim = cluster.masterOf("{tenant:acme}");
+      String bystander = tenantsOnEveryMaster(cluster, 1).entrySet().stream().filter(e -> e.getValue() != victim)
+          .findFirst().orElseThrow().getKey();
+      SseClient stream = SseClient.open(vertx, service.port(), tokens.forTenant("acme"));
+      SseClient other = SseClient.open(vertx, service.port(), tokens.forTenant(bystander));
+      assertEquals("CONNECTED", stream.next().type());
+      assertEquals("CONNECTED", other.next().type());
+      NumberedEvents events = new NumberedEvents();
+      NumberedEvents otherEvents = new NumberedEvents();
+      List<Integer> readiness = new ArrayList<>();
+      long[] killedAt = new long[1];
+      long[] healthyAt = new long[1];
+      Thread operator = new Thread(() -> {
+        pause(2000);
+        killedAt[0] = System.currentTimeMillis();
+        cluster.kill(victim);
+        readiness.add(readyStatus(http, 503));
+        cluster.awaitFailover(victim);
+        healthyAt[0] = System.currentTimeMillis();
+        pause(4000);
+        readiness.add(readyStatus(http, 200));
+        stopQuietly(events);
+        stopQuietly(otherEvents);
+      });
+      events.startPublishing(http, tokens.forTenant("acme", "publisher"), "acme", RATE);
+      otherEvents.startPublishing(http, tokens.forTenant(bystander, "publisher"), bystander, RATE);
+      operator.start();
+      Thread otherReader = new Thread(() -> otherEvents.read(other, System.currentTimeMillis() + 40_000,
+          () -> !operator.isAlive()));
+      otherReader.start();
+      events.read(stream, System.currentTimeMillis() + 40_000, () -> !operator.isAlive());
+      operator.join();
+      otherReader.join();
+      events.read(stream, System.currentTimeMillis() + 2000);
+      otherEvents.read(other, System.currentTimeMillis() + 1000);
+      stream.close();
+      other.close();
+
+      NumberedEvents.Received degraded = events.first("STATUS", "DEGRADED");
+      NumberedEvents.Received restored = events.first("STATUS", "RESTORED");
+      assertNotNull(degraded, "the streams were told that delivery is degraded");
+      assertNotNull(restored, "and that it was restored");
+      NumberedEvents.Figures figures = events.figures();
+      System.out.printf("[cluster] master %d of acme killed: %s; another tenant's stream: %s; detected after %d ms, "
+              + "the cluster promoted the replica after %d ms, deliveries restored %d ms after the kill (%d ms after "
+              + "the promotion); /ready during and after: %s%n", victim, figures, otherEvents.figures(),
+          degraded.atMillis() - killedAt[0], healthyAt[0] - killedAt[0], restored.atMillis() - killedAt[0],
+          restored.atMillis() - healthyAt[0], readiness);
+      assertEquals(List.of(503, 200), readiness, "/ready says what is happening");
+      assertEquals(0, figures.lost(), "every event written to history arrived");
+      assertEquals(0, figures.duplicated());
+      assertEquals(0, figures.deliveredThoughRefused());
+      assertEquals(0, otherEvents.figures().lost());
+      assertEquals(0, otherEvents.figures().duplicated());
+      assertTrue(figures.received() > 0 && events.order().get(events.order().size() - 1) > figures.sent() - RATE,
+          "deliveries flow again after the failover");
+    }
+  }
+
+  /** Tenants named t0, t1, ... chosen so that each master owns the slots of {@code perMaster} of them. */
+  static Map<String, Integer> tenantsOnEveryMaster(TestRedisCluster cluster, int perMaster) {
+    Map<String, Integer> tenants = new LinkedHashMap<>();
+    Map<Integer, Integer> count = new LinkedHashMap<>();
+    Set<Integer> masters = Set.copyOf(cluster.masters());
+    for (int i = 0; tenants.size() < masters.size() * perMaster && i < 1000; i++) {
+      int master = cluster.masterOf("{tenant:t" + i + "}");
+      if (count.merge(master, 1, Integer::sum) <= perMaster) {
+        tenants.put("t" + i, master);
+      }
+    }
+    return tenants;
+  }
+
+  static void await(BooleanSupplier condition, String what) {
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (!condition.getAsBoolean()) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("never happened: " + what);
+      }
+      pause(50); // polling Redis's own view, with a deadline
+    }
+  }
+
+  /** {@code /ready}'s status once it is {@code expected}, or after 5 s, whatever it is then. */
+  static int readyStatus(Http http, int expected) {
+    long deadline = System.currentTimeMillis() + 5000;
+    int status = http.get("/ready").status();
+    while (status != expected && System.currentTimeMillis() < deadline) {
+      pause(20);
+      status = http.get("/ready").status();
+    }
+    return status;
+  }
+
+  static void stopQuietly(NumberedEvents events) {
+    try {
+      events.stopPublishing();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  static void pause(long millis) {
+    try {
+      Thread.sleep(millis); // the schedule of a fault, not a wait for an event
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
