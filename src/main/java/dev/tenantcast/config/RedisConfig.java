@@ -17,6 +17,7 @@ public record RedisConfig(
     String url,
     List<String> endpoints,
     String masterName,
+    ClusterPubSub clusterPubSub,
     Embedded embedded,
     SubscriptionMode subscriptionMode,
     Map<MessageType, String> channels,
@@ -40,6 +41,17 @@ public record RedisConfig(
     CLUSTER,
     /** Redis with Sentinel ({@code redis.endpoints}: the sentinels; {@code redis.masterName}): the master follows. */
     SENTINEL
+  }
+
+  /** How deliveries travel on a Redis Cluster. */
+  public enum ClusterPubSub {
+    /** Redis 7's sharded pub/sub: a message crosses only the shard that owns its channel's slot. */
+    SHARDED,
+    /**
+     * The fallback for Redis 6.2 clusters: classic PUBLISH, which the cluster broadcasts to every node; one subscriber
+     * connection to any node. Every node then carries every message.
+     */
+    CLASSIC
   }
 
   /** When to start a local redis-server instead of connecting to a configured one. */
@@ -67,7 +79,8 @@ public record RedisConfig(
 
   public static RedisConfig from(JsonObject json) {
     ConfigReader r = new ConfigReader(json, "redis");
-    r.allowOnly(Set.of("mode", "url", "endpoints", "masterName", "embedded", "subscriptionMode", "channels",
+    r.allowOnly(Set.of("mode", "url", "endpoints", "masterName", "clusterPubSub", "embedded", "subscriptionMode",
+        "channels",
         "maxPayloadBytes", "reconnectMinMillis", "reconnectMaxMillis", "timeoutMillis", "maxPendingPublishes"));
     String url = r.optionalString("url");
     if (url != null && !url.matches("rediss?://.+")) {
@@ -84,13 +97,15 @@ public record RedisConfig(
     if (mode == Mode.SENTINEL && masterName == null) {
       throw new ConfigException(r.key("masterName"), "must name the master in sentinel mode");
     }
-    if (mode == Mode.CLUSTER && subscriptionMode != SubscriptionMode.INTEREST) {
+    ClusterPubSub clusterPubSub = choice(r, "clusterPubSub", ClusterPubSub.class);
+    boolean sharded = mode == Mode.CLUSTER && clusterPubSub == ClusterPubSub.SHARDED;
+    if (sharded && subscriptionMode != SubscriptionMode.INTEREST) {
       throw new ConfigException(r.key("subscriptionMode"), "must be interest in cluster mode: sharded pub/sub "
           + "subscribes a tenant's channels where their slot lives");
     }
     int min = r.integer("reconnectMinMillis", 1, 600_000);
     int max = r.integer("reconnectMaxMillis", min, 600_000);
-    return new RedisConfig(mode, url, endpoints, masterName, choice(r, "embedded", Embedded.class),
+    return new RedisConfig(mode, url, endpoints, masterName, clusterPubSub, choice(r, "embedded", Embedded.class),
         subscriptionMode, channels(r.section("channels")),
         r.integer("maxPayloadBytes", 64, 16 * 1024 * 1024), min, max, r.integer("timeoutMillis", 100, 600_000),
         r.integer("maxPendingPublishes", 1, 1_000_000));
@@ -98,6 +113,11 @@ public record RedisConfig(
 
   public String effectiveUrl() {
     return url == null ? DEFAULT_URL : url;
+  }
+
+  /** Whether deliveries use sharded pub/sub (Redis Cluster, unless the classic fallback is chosen). */
+  public boolean sharded() {
+    return mode == Mode.CLUSTER && clusterPubSub == ClusterPubSub.SHARDED;
   }
 
   /** Where this mode connects: the URL (standalone), or the seed nodes or sentinels. */

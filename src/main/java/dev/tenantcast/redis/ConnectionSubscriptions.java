@@ -16,9 +16,11 @@ import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 
 /**
- * Every subscription over one dedicated connection (standalone Redis, or the master that Sentinel names). A connection
+ * Every subscription over one dedicated connection (standalone Redis, the master that Sentinel names, or one node of
+ * a Redis Cluster in the classic pub/sub fallback, where every PUBLISH reaches every node). A connection
  * to a frozen Redis stays open and silent, so this publishes a canary to a channel of its own every third of the
  * timeout, and drops the connection when nothing (not even the canary) has arrived for the whole timeout.
  */
@@ -40,8 +42,8 @@ final class ConnectionSubscriptions implements Subscriptions {
    * @param commands a client for other commands (the canary's PUBLISH): a subscribed connection takes only
    *                 (un)subscribe commands, or replies get mixed up with messages
    */
-  ConnectionSubscriptions(Vertx vertx, RedisOptions options, Redis commands, String canary, long minBackoffMillis,
-                          long maxBackoffMillis, long timeoutMillis, Listener listener) {
+  ConnectionSubscriptions(Vertx vertx, Supplier<RedisOptions> options, Redis commands, String canary,
+                          long minBackoffMillis, long maxBackoffMillis, long timeoutMillis, Listener listener) {
     this.vertx = vertx;
     this.commands = commands;
     this.canary = canary;

@@ -5,6 +5,8 @@ import io.vertx.redis.client.RedisClientType;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.RedisRole;
 
+import java.util.function.Supplier;
+
 /**
  * Redis client options for the configured mode: one Redis, a Redis Cluster (the client routes each command to the
  * master of its keys' slot, and follows MOVED), or Redis with Sentinel (each new connection goes to the master the
@@ -12,6 +14,20 @@ import io.vertx.redis.client.RedisRole;
  */
 final class RedisClients {
   private RedisClients() {
+  }
+
+  /**
+   * The subscriber's options, asked anew for each connection. In the classic pub/sub fallback on a Redis Cluster it
+   * is one node, the next seed node each time, since every node receives every PUBLISH.
+   */
+  static Supplier<RedisOptions> subscriber(RedisConfig config) {
+    if (config.mode() != RedisConfig.Mode.CLUSTER) {
+      RedisOptions options = options(config, 1);
+      return () -> options;
+    }
+    int[] next = new int[1];
+    return () -> new RedisOptions().setConnectionString(
+        config.endpoints().get(next[0]++ % config.endpoints().size()));
   }
 
   /** @param poolSize connections pooled (for commands sent through {@code Redis.send}) */

@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * One dedicated Redis connection that comes back by itself: the Vert.x client does not reconnect, so after the socket
@@ -24,7 +25,8 @@ final class RedisLink {
 
   private final Vertx vertx;
   private final String name;
-  private final RedisOptions options;
+  /** Asked for each new client: a fallback may try another node each time. */
+  private final Supplier<RedisOptions> options;
   private Redis client;
   private final Backoff backoff;
   private final Function<RedisConnection, Future<?>> onConnected;
@@ -37,7 +39,7 @@ final class RedisLink {
    * @param onConnected prepares a new connection (handlers, subscriptions); the link is up when its future succeeds
    * @param onLost      called once per lost connection, with the cause or null
    */
-  RedisLink(Vertx vertx, String name, RedisOptions options, long minBackoffMillis, long maxBackoffMillis,
+  RedisLink(Vertx vertx, String name, Supplier<RedisOptions> options, long minBackoffMillis, long maxBackoffMillis,
             long timeoutMillis, Function<RedisConnection, Future<?>> onConnected, Consumer<Throwable> onLost) {
     this.vertx = vertx;
     this.name = name;
@@ -58,7 +60,7 @@ final class RedisLink {
       return;
     }
     if (client == null) {
-      client = Redis.createClient(vertx, options);
+      client = Redis.createClient(vertx, options.get());
     }
     boolean[] overtaken = new boolean[1];
     long timer = vertx.setTimer(timeoutMillis, t -> {

@@ -63,9 +63,9 @@ public final class RedisPublisherVerticle extends VerticleBase {
     config = RedisConfig.from(config().getJsonObject("redis"));
     history = HistoryConfig.from(config().getJsonObject("history"));
     channels = ChannelMap.of(config);
-    publishCommand = config.mode() == RedisConfig.Mode.CLUSTER ? Command.SPUBLISH : Command.PUBLISH;
+    publishCommand = config.sharded() ? Command.SPUBLISH : Command.PUBLISH;
     RedisOptions options = RedisClients.options(config, 1).setMaxWaitingHandlers(config.maxPendingPublishes() + 16);
-    link = new RedisLink(vertx, "publisher", options, config.reconnectMinMillis(), config.reconnectMaxMillis(),
+    link = new RedisLink(vertx, "publisher", () -> options, config.reconnectMinMillis(), config.reconnectMaxMillis(),
         config.timeoutMillis(), this::connected, cause -> status.publisherConnected(false));
     link.open();
     watchdog = vertx.setPeriodic(Math.max(100, config.timeoutMillis() / 3), t -> ping(System.currentTimeMillis()));

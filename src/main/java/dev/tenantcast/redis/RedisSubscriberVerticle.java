@@ -80,10 +80,10 @@ public final class RedisSubscriberVerticle extends VerticleBase implements Subsc
     history = new HistoryReader(reader, recent, channels, historyConfig.enabled(), historyConfig.maxReplay(),
         tenant -> config.subscriptionMode() == SubscriptionMode.PATTERN || interest.containsKey(tenant));
     String canary = "tenantcast:canary:" + config().getString("instanceId");
-    subscriptions = config.mode() == RedisConfig.Mode.CLUSTER
+    subscriptions = config.sharded()
         ? new ShardedSubscriptions(vertx, reader, canary, config.reconnectMinMillis(), config.reconnectMaxMillis(),
             config.timeoutMillis(), this)
-        : new ConnectionSubscriptions(vertx, RedisClients.options(config, 1), reader, canary,
+        : new ConnectionSubscriptions(vertx, RedisClients.subscriber(config), reader, canary,
             config.reconnectMinMillis(), config.reconnectMaxMillis(), config.timeoutMillis(), this);
     subscriptions.add(config.subscriptionMode() == SubscriptionMode.PATTERN ? channels.subscriptions()
         : channels.fixedSubscriptions());

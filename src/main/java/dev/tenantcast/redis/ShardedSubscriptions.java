@@ -66,8 +66,9 @@ final class ShardedSubscriptions implements Subscriptions {
 
     Node(String endpoint) {
       this.endpoint = endpoint;
-      this.link = new RedisLink(vertx, "subscriber " + endpoint, new RedisOptions().setConnectionString(endpoint),
-          minBackoffMillis, maxBackoffMillis, timeoutMillis, this::connected, cause -> lost(this, cause));
+      RedisOptions options = new RedisOptions().setConnectionString(endpoint);
+      this.link = new RedisLink(vertx, "subscriber " + endpoint, () -> options, minBackoffMillis, maxBackoffMillis,
+          timeoutMillis, this::connected, cause -> lost(this, cause));
       this.canaryClient = Redis.createClient(vertx, new RedisOptions().setConnectionString(endpoint)
           .setMaxPoolSize(1).setMaxPoolWaiting(4));
     }

@@ -112,6 +112,41 @@ class RedisClusterTest {
   }
 
   @Test
+  void theClassicPubSubFallbackForRedis6ClustersDeliversToo(Vertx vertx) {
+    try (TestRedisCluster cluster = TestRedisCluster.start();
+         TestService service = TestService.start(cluster.endpoints().get(0), clusterConfig(cluster)
+             .put("redis", clusterConfig(cluster).getJsonObject("redis").put("clusterPubSub", "classic")
+                 .put("subscriptionMode", "pattern")));
+         Http http = new Http(vertx, service.port())) {
+      Tokens tokens = new Tokens(vertx);
+      Map<String, Integer> tenants = tenantsOnEveryMaster(cluster, 1);
+      List<SseClient> streams = new ArrayList<>();
+      try {
+        for (String tenant : tenants.keySet()) {
+          SseClient stream = SseClient.open(vertx, service.port(), tokens.forTenant(tenant));
+          assertEquals("CONNECTED", stream.next().type());
+          streams.add(stream);
+          assertEquals(202, http.postJson("/api/events", tokens.forTenant(tenant, "publisher"),
+              new JsonObject().put("tenant", tenant).put("type", "NOTIFICATION")
+                  .put("data", new JsonObject().put("tenant", tenant)).encode()).status());
+        }
+        int i = 0;
+        for (String tenant : tenants.keySet()) {
+          SseEvent event = streams.get(i++).nextContent();
+          assertEquals(tenant, event.payload().getString("tenant"), "delivered from whichever master owns the slot");
+        }
+        int subscribedNodes = 0;
+        for (int master : cluster.masters()) {
+          subscribedNodes += Integer.parseInt(cluster.cli(master, "PUBSUB", "NUMPAT")) > 0 ? 1 : 0;
+        }
+        assertEquals(1, subscribedNodes, "one classic subscriber connection, to one node, hears every node's PUBLISH");
+      } finally {
+        streams.forEach(SseClient::close);
+      }
+    }
+  }
+
+  @Test
   void aSlotMigratedToANewNodeDuringDeliveryLosesNothing(Vertx vertx) throws Exception {
     try (TestRedisCluster cluster = TestRedisCluster.start(); TestService service = service(cluster);
          Http http = new Http(vertx, service.port())) {
