@@ -25,7 +25,23 @@ public final class Main {
   private Main() {
   }
 
+  static final String USAGE = String.join("\n",
+      "usage: java @conf/jvm.options -jar tenantcast.jar            run the service",
+      "       java -jar tenantcast.jar token --tenant <id> [--roles a,b] [--ttl 1h] [--sub <user>]",
+      "                                                            print a development token",
+      "       java -jar tenantcast.jar --help                       this text",
+      "Configuration: conf/config.json, each key overridden by a TENANTCAST_* variable (see README, Configuration).");
+
   public static void main(String[] args) throws Exception {
+    if (args.length > 0 && List.of("--help", "-h", "help").contains(args[0])) {
+      System.out.println(USAGE);
+      return;
+    }
+    if (args.length > 0 && !args[0].equals("token")) {
+      System.err.println("tenantcast: unknown argument " + args[0] + "\n" + USAGE);
+      System.exit(2);
+      return;
+    }
     TenantcastConfig config;
     List<VerticleDescriptor> verticles;
     try {
@@ -64,6 +80,10 @@ public final class Main {
     }
     LOG.info("Tenantcast instance {} is up on port {}, Redis at {}", config.instanceId(), config.http().port(),
         service.redisUrl());
+    if (config.demo().enabled()) {
+      String host = config.http().host().equals("0.0.0.0") ? "localhost" : config.http().host();
+      LOG.info("Demo dashboard: http://{}:{}/", host, config.http().port());
+    }
     Shutdown shutdown = new Shutdown(service, vertx, config.http().drainMillis());
     // SIGTERM (a deploy, a scale-in) and SIGINT drain and exit 0, so that the orchestrator sees a clean stop; other
     // exits still stop the service through the hook.

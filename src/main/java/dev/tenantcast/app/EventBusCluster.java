@@ -6,6 +6,7 @@ import com.hazelcast.config.NetworkConfig;
 import dev.tenantcast.config.EventBusConfig;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
@@ -22,9 +23,12 @@ public final class EventBusCluster {
 
   /** Builds a Vert.x with these options that joins the cluster of the configuration. */
   public static Future<Vertx> join(VertxOptions options, EventBusConfig config) {
+    return join(Vertx.builder(), options, config);
+  }
+
+  static Future<Vertx> join(VertxBuilder builder, VertxOptions options, EventBusConfig config) {
     options.getEventBusOptions().setHost(config.host()).setPort(0).setClusterPublicHost(config.host());
-    return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hazelcast(config)))
-        .buildClustered();
+    return builder.with(options).withClusterManager(new HazelcastClusterManager(hazelcast(config))).buildClustered();
   }
 
   /** Vert.x's default Hazelcast setup (its maps and multimaps), on TCP with the configured members only. */

@@ -6,14 +6,19 @@ import dev.tenantcast.config.TenantcastConfig;
 import dev.tenantcast.redis.LocalRedisServer;
 import dev.tenantcast.service.ServiceContext;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Deployable;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.micrometer.Label;
 import io.vertx.micrometer.MetricsDomain;
+import io.vertx.micrometer.MicrometerMetricsFactory;
 import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.micrometer.VertxPrometheusOptions;
 import io.vertx.micrometer.backends.BackendRegistries;
@@ -67,8 +72,14 @@ public final class Tenantcast {
 
   /** A Vert.x for a service instance: clustered when the event bus is (which joins the cluster first). */
   public static Future<Vertx> vertx(TenantcastConfig config) {
-    return config.eventBus().clustered() ? EventBusCluster.join(vertxOptions(config), config.eventBus())
-        : Future.succeededFuture(Vertx.builder().with(vertxOptions(config)).build());
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    // Each HTTP verticle instance's server registers its gauges (active connections, active requests) under the same
+    // names and tags: Micrometer keeps the first, so they would count one event loop's share only, and it warns at
+    // every start. tenantcast_connections_open and tenantcast_streams_open count over all of them instead.
+    registry.config().meterFilter(MeterFilter.denyNameStartsWith("vertx.http.server.active."));
+    VertxBuilder builder = Vertx.builder().withMetrics(new MicrometerMetricsFactory(registry));
+    return config.eventBus().clustered() ? EventBusCluster.join(builder, vertxOptions(config), config.eventBus())
+        : Future.succeededFuture(builder.with(vertxOptions(config)).build());
   }
 
   /**

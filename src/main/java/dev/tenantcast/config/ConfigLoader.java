@@ -9,8 +9,11 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Builds the configuration: the defaults in conf/config.json (the working directory's copy, else the one packaged in
@@ -24,6 +27,8 @@ public final class ConfigLoader {
   static final Map<String, String> ALIASES = Map.of(
       "TENANTCAST_HEARTBEAT_SECONDS", "http.heartbeatSeconds",
       "TENANTCAST_TENANT_CLAIM", "jwt.tenantClaim");
+  /** Variables read elsewhere (logback.xml, this class), not configuration keys. */
+  static final Set<String> OTHERS = Set.of(CONFIG_FILE_VARIABLE, "TENANTCAST_LOG_LEVEL", "TENANTCAST_LOG_FORMAT");
 
   private ConfigLoader() {
   }
@@ -63,12 +68,43 @@ public final class ConfigLoader {
 
   static JsonObject applyEnvironment(JsonObject config, Map<String, String> env) {
     Map<String, String> variables = variables(config);
+    // A misspelt variable would otherwise be ignored, and the service would run with the default it meant to change.
+    env.keySet().stream().filter(name -> name.startsWith(PREFIX))
+        .filter(name -> !variables.containsKey(name) && !OTHERS.contains(name)).sorted().findFirst()
+        .ifPresent(name -> {
+          throw new ConfigException(name, "names no setting" + closest(name, variables.keySet())
+              .map(known -> " (did you mean " + known + "?)").orElse("") + "; the variables are listed in README");
+        });
     // Aliases are applied first so that the full name wins when both are set.
     variables.entrySet().stream()
         .sorted((a, b) -> Boolean.compare(!ALIASES.containsKey(a.getKey()), !ALIASES.containsKey(b.getKey())))
         .filter(e -> env.containsKey(e.getKey()))
         .forEach(e -> set(config, e.getKey(), e.getValue(), env.get(e.getKey())));
     return config;
+  }
+
+  /** The known variable nearest to a misspelt one (edit distance of at most 3), if any. */
+  private static Optional<String> closest(String name, Set<String> known) {
+    return known.stream().filter(k -> distance(name, k) <= 3).min(Comparator.comparingInt(k -> distance(name, k)));
+  }
+
+  private static int distance(String a, String b) {
+    int[] previous = new int[b.length() + 1];
+    int[] current = new int[b.length() + 1];
+    for (int j = 0; j <= b.length(); j++) {
+      previous[j] = j;
+    }
+    for (int i = 1; i <= a.length(); i++) {
+      current[0] = i;
+      for (int j = 1; j <= b.length(); j++) {
+        int substitution = previous[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+        current[j] = Math.min(substitution, Math.min(previous[j], current[j - 1]) + 1);
+      }
+      int[] swap = previous;
+      previous = current;
+      current = swap;
+    }
+    return previous[b.length()];
   }
 
   private static void collect(JsonObject json, String path, Map<String, String> out) {

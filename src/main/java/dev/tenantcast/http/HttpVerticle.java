@@ -109,6 +109,9 @@ public final class HttpVerticle extends VerticleBase {
     guard.start();
     return streams.start()
         .compose(v -> server.listen())
+        // "Address already in use" alone does not say which address
+        .recover(e -> Future.failedFuture("cannot listen on " + config.host() + ":" + config.port() + ": "
+            + e.getMessage()))
         .onSuccess(s -> LOG.info("HTTP listening on {}:{}", config.host(), s.actualPort()));
   }
 

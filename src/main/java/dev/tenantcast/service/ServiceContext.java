@@ -48,6 +48,7 @@ public record ServiceContext(String instanceId, EventIds ids, ServiceStats stats
     BrokerStatus broker = new BrokerStatus();
     SharedLimits limits = SharedLimits.of(http);
     return new ServiceContext(instanceId, new EventIds(instanceId), stats,
-        new ServiceMetrics(registry, stats, broker, limits.streams()::open), broker, limits, new Lifecycle());
+        new ServiceMetrics(registry, stats, broker, limits.streams()::open,
+            limits.connections()::used), broker, limits, new Lifecycle());
   }
 }

@@ -11,6 +11,7 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.function.IntSupplier;
+import java.util.function.LongSupplier;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -21,10 +22,16 @@ import java.util.function.ToDoubleFunction;
 public final class ServiceMetrics {
   private final Timer deliveryLatency;
 
-  /** @param openStreams the number of open streams, from whoever admits them */
-  public ServiceMetrics(MeterRegistry registry, ServiceStats stats, BrokerStatus broker, IntSupplier openStreams) {
+  /**
+   * @param openStreams     the number of open streams, from whoever admits them
+   * @param openConnections the number of open HTTP connections, over every HTTP verticle instance
+   */
+  public ServiceMetrics(MeterRegistry registry, ServiceStats stats, BrokerStatus broker, IntSupplier openStreams,
+                        LongSupplier openConnections) {
     Gauge.builder("tenantcast.streams.open", openStreams::getAsInt).description("open event streams")
         .register(registry);
+    Gauge.builder("tenantcast.connections.open", openConnections::getAsLong)
+        .description("open HTTP connections (streams and requests)").register(registry);
     counter(registry, "tenantcast.messages.received", "valid messages received from the broker", stats,
         s -> s.counter("received"));
     counter(registry, "tenantcast.deliveries", "frames queued to streams", stats, s -> s.counter("delivered"));

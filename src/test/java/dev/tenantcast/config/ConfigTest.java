@@ -138,4 +138,14 @@ class ConfigTest {
         "TENANTCAST_EVENT_BUS_MEMBERS", "10.0.0.5:5701,10.0.0.6:5701")).eventBus();
     assertEquals(List.of("10.0.0.5:5701", "10.0.0.6:5701"), bus.members());
   }
+
+  @Test
+  void aMisspeltVariableStopsTheStartAndNamesTheSettingItMeant() {
+    String message = failure(Map.of("TENANTCAST_HTTP_PROT", "9090"));
+    assertTrue(message.contains("TENANTCAST_HTTP_PROT") && message.contains("did you mean TENANTCAST_HTTP_PORT?"),
+        message);
+    assertTrue(failure(Map.of("TENANTCAST_NONSENSE_AT_ALL", "1")).contains("names no setting"));
+    load(Map.of("TENANTCAST_LOG_LEVEL", "DEBUG", "TENANTCAST_LOG_FORMAT", "json", "TENANTCAST_TENANT_CLAIM", "org",
+        "PATH", "/usr/bin"));
+  }
 }

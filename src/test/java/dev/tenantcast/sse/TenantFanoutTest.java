@@ -61,7 +61,8 @@ class TenantFanoutTest {
       return Future.succeededFuture();
     }).await(5, TimeUnit.SECONDS);
     fanout = onLoop(() -> new TenantFanout(vertx, new BrokerClient(vertx.eventBus()), stats,
-        new ServiceMetrics(new SimpleMeterRegistry(), stats, new BrokerStatus(), () -> 0), HEARTBEAT_SECONDS, 100));
+        new ServiceMetrics(new SimpleMeterRegistry(), stats, new BrokerStatus(), () -> 0, () -> 0), HEARTBEAT_SECONDS,
+        100));
     onLoop(() -> fanout.start()).await(5, TimeUnit.SECONDS);
   }
 

@@ -39,7 +39,13 @@ public final class ServiceProcess implements AutoCloseable {
    * @param env        extra TENANTCAST_* variables
    */
   public static ServiceProcess start(String redisUrl, List<String> jvmOptions, Map<String, String> env) {
-    int port = TestService.freePort();
+    ServiceProcess service = launch(redisUrl, TestService.freePort(), jvmOptions, env);
+    service.awaitStatus("/ready", 200, Duration.ofSeconds(60));
+    return service;
+  }
+
+  /** Starts on the given port without waiting for it to be ready, e.g. for a start that should fail. */
+  public static ServiceProcess launch(String redisUrl, int port, List<String> jvmOptions, Map<String, String> env) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmOptions);
@@ -58,9 +64,7 @@ public final class ServiceProcess implements AutoCloseable {
       environment.put("TENANTCAST_REDIS_EMBEDDED", "never");
       environment.put("TENANTCAST_JWT_SECRET", Tokens.SECRET);
       environment.putAll(env);
-      ServiceProcess service = new ServiceProcess(builder.start(), port, log);
-      service.awaitStatus("/ready", 200, Duration.ofSeconds(60));
-      return service;
+      return new ServiceProcess(builder.start(), port, log);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -116,6 +120,11 @@ public final class ServiceProcess implements AutoCloseable {
       }
     }
     throw new AssertionError(path + " answered " + last + ", not " + status + ", within " + within + "\n" + output());
+  }
+
+  /** The exit code once the process exits by itself (or -1 if it does not within the time). */
+  public int awaitExit(Duration within) throws InterruptedException {
+    return process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
   }
 
   /** SIGTERM, then the exit code (or -1 if it did not exit within the time). */
