@@ -46,6 +46,7 @@ final class ShardedSubscriptions implements Subscriptions {
   private boolean refreshing;
   private long lastRefreshMillis;
   private boolean refreshPending;
+  private boolean slotMapFailing;
   private boolean up;
   private boolean closed;
   private long watchdog = -1;
@@ -229,9 +230,20 @@ final class ShardedSubscriptions implements Subscriptions {
       }
       if (ar.failed()) {
         long delay = refreshBackoff.next();
-        LOG.warn("Redis Cluster slot map unavailable ({}); retrying in {} ms", ar.cause().getMessage(), delay);
+        // once per outage at WARN: during a failover it fails many times a second until the cluster has settled
+        if (!slotMapFailing) {
+          slotMapFailing = true;
+          LOG.warn("Redis Cluster slot map unavailable ({}); retrying until it is back", ar.cause().getMessage());
+        } else {
+          LOG.debug("Redis Cluster slot map still unavailable ({}); retrying in {} ms", ar.cause().getMessage(),
+              delay);
+        }
         vertx.setTimer(delay, t -> refresh());
         return;
+      }
+      if (slotMapFailing) {
+        slotMapFailing = false;
+        LOG.info("Redis Cluster slot map read again");
       }
       refreshBackoff.reset();
       slots = ClusterSlots.of(ar.result());
