@@ -26,11 +26,13 @@ import java.util.regex.Pattern;
  * -> started  {"event":"started","pid":..}
  * <- {"cmd":"open","from":a,"to":b,"stopOnFailure":false,"deadlineSeconds":300}
  *    opens the streams g in [a,b) with g % of == index; answers {"event":"opened", figures}
- * <- {"cmd":"status","published":[n per tenant],"killMicros":t,"light":false}
+ * <- {"cmd":"status","published":[n per tenant],"refused":{"t":[seq,..]},"killMicros":t,"light":false}
  *                                                  answers {"event":"status", figures without histograms but the
  *                                                  time to first event's; "light": true leaves that out too}
  * <- {"cmd":"reset"}                               zeroes the delivery figures, collects garbage; answers {"event":"reset"}
- * <- {"cmd":"report","published":[...],"killMicros":t}  answers {"event":"report", figures with histograms}
+ * <- {"cmd":"mark","killMicros":t,"tenants":[..]}  scenario k: a master was killed at t; the streams of these tenants
+ *                                                  time their first delivery published after it; answers {"event":"marked"}
+ * <- {"cmd":"report","published":[...],"refused":{..},"killMicros":t}  answers {"event":"report", figures with histograms}
  * <- {"cmd":"exit"}                                exits; so does the end of stdin and --max-seconds
  * </pre>
  *
@@ -38,7 +40,9 @@ import java.util.regex.Pattern;
  * {@code ports[tenant % ports]} ("by-tenant") or {@code ports[0]} ("first"); source address
  * {@code sources[(g / of) % sources]}; event loop {@code (g / of) % eventLoops}. With {@code --resume true} (scenario r) a stream whose connection closes reconnects
  * to one of {@code --reconnect-ports} with its last SSE id as Last-Event-ID ({@link LoadgenWorker}); "published" is
- * then counted over the whole run, and "killMicros" (epoch µs of the kill) dates the switch's figures.
+ * then counted over the whole run, and "killMicros" (epoch µs of the kill) dates the switch's figures. With
+ * {@code --track true} (scenario k; implied by resume) each seq counts once per stream over the whole run and STATUS
+ * events are timed, without any reconnect.
  */
 public final class Loadgen {
   enum Kind { TENANTCAST, NODE, NCHAN }
@@ -50,7 +54,8 @@ public final class Loadgen {
     int tenants = 1;
     boolean byTenant;
     boolean first;              // every stream on ports[0]
-    boolean resume;             // scenario r: reconnect closed streams with Last-Event-ID, count seqs once
+    boolean resume;             // scenario r: reconnect closed streams with Last-Event-ID (implies track)
+    boolean track;              // scenarios r and k: count each seq once per stream, keep SSE ids, time STATUS events
     int[] reconnectPorts = {};
     long reconnectDelayMaxMs = 500;
     int resumeAttempts = 5;
@@ -146,8 +151,18 @@ public final class Loadgen {
       try {
         switch (c) {
           case "open" -> open(cmd);
-          case "status" -> send(snapshot(published(cmd), false, cmd.getLong("killMicros", 0L),
+          case "status" -> send(snapshot(published(cmd), refused(cmd), false, cmd.getLong("killMicros", 0L),
               cmd.getBoolean("light", false)).toJson().put("event", "status"));
+          case "mark" -> {
+            java.util.Set<Integer> tenants = new java.util.HashSet<>();
+            cmd.getJsonArray("tenants", new JsonArray()).forEach(t -> tenants.add(((Number) t).intValue()));
+            long killMicros = cmd.getLong("killMicros");
+            onWorkers(w -> {
+              w.mark(killMicros, tenants);
+              return null;
+            });
+            send(new JsonObject().put("event", "marked"));
+          }
           case "reset" -> {
             // Collect now, before the measured phase: with the young generation sized by the coordinator
             // (-Xmn), the phase then runs without a pause of the load generator's own inside the figures.
@@ -158,8 +173,8 @@ public final class Loadgen {
             });
             send(new JsonObject().put("event", "reset"));
           }
-          case "report" -> send(snapshot(published(cmd), true, cmd.getLong("killMicros", 0L), false).toJson()
-              .put("event", "report"));
+          case "report" -> send(snapshot(published(cmd), refused(cmd), true, cmd.getLong("killMicros", 0L), false)
+              .toJson().put("event", "report"));
           case "exit" -> {
             send(new JsonObject().put("event", "bye"));
             return;
@@ -182,6 +197,21 @@ public final class Loadgen {
     for (int i = 0; i < r.length; i++) {
       r[i] = a.getLong(i);
     }
+    return r;
+  }
+
+  /** {"refused": {"tenant": [seq, ...]}}: the seqs whose publish failed, per tenant (tracked runs), or null. */
+  private static java.util.Map<Integer, java.util.BitSet> refused(JsonObject cmd) {
+    JsonObject o = cmd.getJsonObject("refused");
+    if (o == null || o.isEmpty()) {
+      return null;
+    }
+    java.util.Map<Integer, java.util.BitSet> r = new java.util.HashMap<>();
+    o.forEach(e -> {
+      java.util.BitSet b = new java.util.BitSet();
+      ((JsonArray) e.getValue()).forEach(v -> b.set(((Number) v).intValue()));
+      r.put(Integer.parseInt(e.getKey()), b);
+    });
     return r;
   }
 
@@ -221,13 +251,14 @@ public final class Loadgen {
     } catch (java.util.concurrent.TimeoutException e) {
       System.err.println("loadgen: open did not finish in time");
     }
-    JsonObject r = snapshot(null, false, 0, false).toJson().put("event", "opened")
+    JsonObject r = snapshot(null, null, false, 0, false).toJson().put("event", "opened")
         .put("openSeconds", (System.nanoTime() - started) / 1e9);
     send(r);
   }
 
-  private Snapshot snapshot(long[] published, boolean histograms, long killMicros, boolean light) throws Exception {
-    List<Snapshot> parts = onWorkers(w -> w.snapshot(published, histograms, killMicros, light));
+  private Snapshot snapshot(long[] published, java.util.Map<Integer, java.util.BitSet> refused, boolean histograms,
+                            long killMicros, boolean light) throws Exception {
+    List<Snapshot> parts = onWorkers(w -> w.snapshot(published, refused, histograms, killMicros, light));
     Snapshot total = new Snapshot();
     for (Snapshot p : parts) {
       total.add(p);
@@ -315,6 +346,7 @@ public final class Loadgen {
           s.first = "first".equals(v);
         }
         case "--resume" -> s.resume = Boolean.parseBoolean(v);
+        case "--track" -> s.track = Boolean.parseBoolean(v);
         case "--reconnect-ports" -> s.reconnectPorts = Arrays.stream(v.split(",")).mapToInt(Integer::parseInt)
             .toArray();
         case "--reconnect-delay-max-ms" -> s.reconnectDelayMaxMs = Long.parseLong(v);
@@ -331,6 +363,7 @@ public final class Loadgen {
       }
       i++;
     }
+    s.track |= s.resume;
     if (s.resume && s.reconnectPorts.length == 0) {
       throw new IllegalArgumentException("--resume true needs --reconnect-ports");
     }

@@ -36,6 +36,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * delay on the next of those instances, up to {@code resumeAttempts} attempts. Deliveries are counted by seq (each
  * once: lost and duplicated over the whole run), and their latency is split by connection (first, or reconnected:
  * published before its CONNECTED or after).
+ *
+ * <p>Scenario k ({@link Loadgen.Settings#track} without resume): seqs are counted the same way, the broker's STATUS
+ * events are timed per stream (the first DEGRADED of the measured phase, the first RESTORED after it), and after the
+ * coordinator's {@link #mark} the streams of the killed master's tenants time their first delivery published after
+ * the kill.
  */
 class LoadgenWorker extends VerticleBase {
   static final long HIST_MAX_MICROS = 3_600_000_000L;
@@ -89,6 +94,11 @@ class LoadgenWorker extends VerticleBase {
   Histogram latencyCatchUp = ResumeStats.histogram();
   Histogram latencyLive = ResumeStats.histogram();
   final java.util.TreeMap<Long, Histogram> timeline = new java.util.TreeMap<>();
+
+  // scenario k: STATUS events since the reset, and the kill of a Redis master (mark)
+  long degradedEvents;
+  long restoredEvents;
+  private long flowMarkMicros;
 
   private byte[] readBuf = new byte[64 * 1024];
   private byte[] joinBuf = new byte[64 * 1024];
@@ -179,6 +189,11 @@ class LoadgenWorker extends VerticleBase {
       case NODE -> "/sse/" + s.tenantName() + (token == null ? "" : "?access_token=" + token);
       case NCHAN -> "/sse/" + s.tenantName();
     };
+  }
+
+  /** SelfTest: a stream fed by hand, counted in this worker's snapshots. */
+  void adopt(StreamState s) {
+    streams.add(s);
   }
 
   private void openOne(StreamState s) {
@@ -378,8 +393,9 @@ class LoadgenWorker extends VerticleBase {
 
   // ---------------------------------------------------------------- scenario r: reconnect and resume
 
+  /** Seqs counted once per stream, SSE ids kept, CONNECTED's resume and STATUS events read (scenarios r and k). */
   boolean tracking() {
-    return settings.resume;
+    return settings.track;
   }
 
   /** Reconnects after a random delay of 0 to reconnectDelayMaxMs (always from a timer, never inside a callback). */
@@ -488,6 +504,9 @@ class LoadgenWorker extends VerticleBase {
     if (ofOtherTenant) {
       wrongTenant++;
     }
+    if (s.watched && s.flowMicros == 0 && sent >= flowMarkMicros) {
+      s.flowMicros = recvMicros;
+    }
     long latency = recvMicros - sent;
     delivered(latency, recvMicros);
     if (measuring) {
@@ -501,6 +520,41 @@ class LoadgenWorker extends VerticleBase {
       }
       timeline.computeIfAbsent(sent / 1_000_000, k -> ResumeStats.timelineHistogram())
           .recordValue(Math.min(v, ResumeStats.TIMELINE_MAX_MICROS));
+    }
+  }
+
+  /**
+   * A STATUS event (tracked runs): counted, and per stream the first DEGRADED of the measured phase and the first
+   * RESTORED after that DEGRADED are kept.
+   */
+  void status(StreamState s, boolean restored, long recvMicros) {
+    otherEvents++;
+    if (!measuring) {
+      return;
+    }
+    if (restored) {
+      restoredEvents++;
+      if (s.degradedMicros > 0 && s.restoredMicros == 0) {
+        s.restoredMicros = recvMicros;
+      }
+    } else {
+      degradedEvents++;
+      if (s.degradedMicros == 0) {
+        s.degradedMicros = recvMicros;
+      }
+    }
+  }
+
+  /**
+   * Scenario k, right after the coordinator killed a master at {@code killMicros}: the streams of {@code tenants}
+   * (the killed master's) now time their first delivery of a message published at or after the kill. Such a message
+   * cannot be delivered before the mark arrives: its master is dead until the cluster promoted the replica.
+   */
+  void mark(long killMicros, java.util.Set<Integer> tenants) {
+    flowMarkMicros = killMicros;
+    for (StreamState s : streams) {
+      s.watched = tenants.contains(s.tenantIndex);
+      s.flowMicros = 0;
     }
   }
 
@@ -557,7 +611,14 @@ class LoadgenWorker extends VerticleBase {
     lastRecvMicros = 0;
     for (StreamState s : streams) {
       s.receivedSinceReset = 0;
+      s.degradedMicros = 0;
+      s.restoredMicros = 0;
+      s.watched = false;
+      s.flowMicros = 0;
     }
+    degradedEvents = 0;
+    restoredEvents = 0;
+    flowMarkMicros = 0;
     latencyBefore.reset();
     latencyCatchUp.reset();
     latencyLive.reset();
@@ -570,8 +631,12 @@ class LoadgenWorker extends VerticleBase {
    * r: over the whole run, and a stream's deliveries are its distinct seqs); {@code killMicros}: when instance 0 was
    * killed (scenario r; 0: not yet); {@code light}: counts only, no histogram at all (scenario r polls every 100 ms
    * while the streams switch, and copying and encoding histograms would take CPU from the phase it measures).
+   * {@code refused[t]}: tracked runs, the seqs of tenant t whose publish failed (not in {@code published}); one of them
+   * delivered anyway (a script that ran on a master that died before it answered) is counted apart, not as a delivery
+   * of an accepted message. Scenario k's failover figures come from the streams' STATUS events and marks.
    */
-  Snapshot snapshot(long[] published, boolean histograms, long killMicros, boolean light) {
+  Snapshot snapshot(long[] published, Map<Integer, java.util.BitSet> refused, boolean histograms, long killMicros,
+                    boolean light) {
     Snapshot r = new Snapshot();
     r.established = established;
     r.failed = failed;
@@ -592,13 +657,20 @@ class LoadgenWorker extends VerticleBase {
     r.firstRecvMicros = firstRecvMicros;
     r.lastRecvMicros = lastRecvMicros;
     ResumeStats rs = settings.resume ? new ResumeStats() : null;
+    FailoverStats fs = settings.track && !settings.resume ? new FailoverStats() : null;
     for (StreamState s : streams) {
       if (s.open) {
         r.open++;
       }
       if (published != null && s.established) {
         long exp = s.tenantIndex < published.length ? published[s.tenantIndex] : 0;
-        long got = settings.resume ? s.distinct : s.receivedSinceReset;
+        long got = settings.track ? s.distinct : s.receivedSinceReset;
+        java.util.BitSet refusedSeqs = refused == null || s.seen == null ? null : refused.get(s.tenantIndex);
+        if (refusedSeqs != null) {
+          long delivered = refusedSeqs.stream().filter(s.seen::get).count();
+          got -= delivered;
+          r.deliveredRefused += delivered;
+        }
         r.expected += exp;
         if (got < exp) {
           r.lost += exp - got;
@@ -625,6 +697,17 @@ class LoadgenWorker extends VerticleBase {
       if (rs != null) {
         resumeFigures(rs, s, killMicros);
       }
+      if (fs != null && s.established) {
+        failoverFigures(fs, s, killMicros, histograms);
+      }
+    }
+    if (fs != null) {
+      fs.degradedEvents = degradedEvents;
+      fs.restoredEvents = restoredEvents;
+      if (histograms) {
+        timeline.forEach((k, h) -> fs.timeline.put(k, h.copy()));
+      }
+      r.failover = fs;
     }
     if (rs != null) {
       rs.attempts = reconnectAttempts;
@@ -657,6 +740,40 @@ class LoadgenWorker extends VerticleBase {
       case StreamState.OUTCOME_FAILED -> "failed";
       default -> "pending";
     };
+  }
+
+  /** One stream's part of scenario k's figures: its STATUS events and, if watched, its first delivery after the kill. */
+  private static void failoverFigures(FailoverStats fs, StreamState s, long killMicros, boolean histograms) {
+    fs.streams++;
+    if (s.degradedMicros > 0) {
+      fs.degraded++;
+      fs.firstDegradedMicros = FailoverStats.minNonZero(fs.firstDegradedMicros, s.degradedMicros);
+      fs.lastDegradedMicros = Math.max(fs.lastDegradedMicros, s.degradedMicros);
+      if (killMicros > 0 && s.degradedMicros < killMicros) {
+        fs.degradedBeforeKill++;
+      } else if (killMicros > 0 && histograms) {
+        fs.degradedTime = FailoverStats.record(fs.degradedTime, s.degradedMicros - killMicros);
+      }
+    }
+    if (s.restoredMicros > 0) {
+      fs.restored++;
+      fs.firstRestoredMicros = FailoverStats.minNonZero(fs.firstRestoredMicros, s.restoredMicros);
+      fs.lastRestoredMicros = Math.max(fs.lastRestoredMicros, s.restoredMicros);
+      if (killMicros > 0 && s.restoredMicros >= killMicros && histograms) {
+        fs.restoredTime = FailoverStats.record(fs.restoredTime, s.restoredMicros - killMicros);
+      }
+    }
+    if (s.watched) {
+      fs.watched++;
+      if (s.flowMicros > 0) {
+        fs.flowed++;
+        fs.firstFlowMicros = FailoverStats.minNonZero(fs.firstFlowMicros, s.flowMicros);
+        fs.lastFlowMicros = Math.max(fs.lastFlowMicros, s.flowMicros);
+        if (killMicros > 0 && histograms) {
+          fs.flowTime = FailoverStats.record(fs.flowTime, s.flowMicros - killMicros);
+        }
+      }
+    }
   }
 
   /** One stream's part of the switch's figures. */

@@ -3,8 +3,8 @@ package dev.tenantcast.bench;
 import java.nio.charset.StandardCharsets;
 
 /**
- * Checks the load generator's HTTP and SSE parsing (scenario r's ids, resume answers and seq counting too) and
- * scenarios n's and r's options without any server, and measures the
+ * Checks the load generator's HTTP and SSE parsing (scenario r's ids, resume answers and seq counting too; scenario
+ * k's STATUS events and refused seqs) and scenarios n's and r's options without any server, and measures the
  * parser's cost per event:
  * {@code java -cp bench/target/tenantcast-bench.jar dev.tenantcast.bench.SelfTest} (or {@code bench/run selftest}).
  * Prints "N passed, N failed" and exits non-zero on a failure.
@@ -111,6 +111,7 @@ public final class SelfTest {
     for (int split = 1; split <= 7; split++) {
       Loadgen.Settings rs = new Loadgen.Settings();
       rs.resume = true;
+      rs.track = true;
       rs.reconnectPorts = new int[] {2};
       byte[] resumes = new byte[3];
       int[] seen = {0};
@@ -158,6 +159,49 @@ public final class SelfTest {
         .label().equals("tenantcast-script"));
     check("script for node: refused", refused(new String[] {"b", "node", "--publish-via", "script"},
         IllegalArgumentException.class));
+
+    // scenario k: STATUS events timed per stream, each seq once, a refused seq delivered anyway counted apart
+    String statusEvents = "data: {\"type\":\"CONNECTED\",\"data\":{\"connectionId\":\"c-1\"},\"timestamp\":1}\n\n"
+        + "id: e.1-1_0\ndata: {\"type\":\"DASHBOARD_UPDATE\",\"id\":\"e.1-1\",\"data\":{\"seq\":1,\"sent\":1000,"
+        + "\"tenant\":\"t3\"},\"timestamp\":2}\n\n"
+        + "data: {\"type\":\"STATUS\",\"data\":{\"state\":\"DEGRADED\",\"message\":\"the broker is unreachable\"},"
+        + "\"timestamp\":3}\n\n"
+        + "data: {\"type\":\"STATUS\",\"data\":{\"state\":\"RESTORED\",\"message\":\"the broker is back\"},"
+        + "\"timestamp\":4}\n\n"
+        + "id: e.1-2_0\ndata: {\"type\":\"DASHBOARD_UPDATE\",\"data\":{\"seq\":1,\"sent\":1000,\"tenant\":\"t3\"},"
+        + "\"timestamp\":5}\n\n"
+        + "id: e.1-3_0\ndata: {\"type\":\"DASHBOARD_UPDATE\",\"data\":{\"seq\":2,\"sent\":1000,\"tenant\":\"t3\"},"
+        + "\"timestamp\":6}\n\n"
+        + "id: e.1-4_0\ndata: {\"type\":\"DASHBOARD_UPDATE\",\"data\":{\"seq\":3,\"sent\":2000,\"tenant\":\"t3\"},"
+        + "\"timestamp\":7}\n\n";
+    for (int split = 1; split <= 7; split++) {
+      Loadgen.Settings ks = new Loadgen.Settings();
+      ks.track = true;
+      LoadgenWorker w = new LoadgenWorker(ks) {
+        @Override
+        void connected(StreamState st) {
+        }
+      };
+      StreamState st = new StreamState(0, 3, 1, "127.0.0.2");
+      st.established = true;
+      w.adopt(st);
+      w.reset();
+      w.mark(1500, java.util.Set.of(3));
+      feed(st, w, chunked(statusEvents, 23), split);
+      check("k split " + split + ": status timed", st.degradedMicros == 2000 && st.restoredMicros == 2000
+          && w.degradedEvents == 1 && w.restoredEvents == 1);
+      check("k split " + split + ": seqs once", st.distinct == 3 && w.duplicates == 1 && w.outOfOrder == 0);
+      check("k split " + split + ": flow after the mark", st.flowMicros == 2000);
+      // seq 2 was refused (its master died before it answered) but delivered: 2 accepted, both received
+      java.util.BitSet refusedSeqs = new java.util.BitSet();
+      refusedSeqs.set(2);
+      Snapshot snap = w.snapshot(new long[] {0, 0, 0, 2}, java.util.Map.of(3, refusedSeqs), true, 1500, false);
+      check("k split " + split + ": refused seq apart", snap.lost == 0 && snap.deliveredRefused == 1
+          && snap.extra == 0 && snap.expected == 2);
+      check("k split " + split + ": failover figures", snap.failover != null && snap.failover.degraded == 1
+          && snap.failover.restored == 1 && snap.failover.watched == 1 && snap.failover.flowed == 1
+          && snap.failover.restoredTime.getTotalCount() == 1);
+    }
 
     // cost per event, the Tenantcast format, 30 events per read
     StringBuilder b = new StringBuilder();

@@ -37,6 +37,7 @@ final class Snapshot {
   long wrongTenant;
   long malformed;
   long otherEvents;
+  long deliveredRefused;   // tracked runs: deliveries of seqs whose publish failed (not counted as received)
   long firstRecvMicros;
   long lastRecvMicros;
 
@@ -45,6 +46,8 @@ final class Snapshot {
   Histogram lag;
   /** Scenario r: the switch to the other instances (null elsewhere). */
   ResumeStats resume;
+  /** Scenario k: STATUS events and the failover of a Redis master (null elsewhere). */
+  FailoverStats failover;
 
   void add(Snapshot o) {
     established += o.established;
@@ -73,6 +76,7 @@ final class Snapshot {
     wrongTenant += o.wrongTenant;
     malformed += o.malformed;
     otherEvents += o.otherEvents;
+    deliveredRefused += o.deliveredRefused;
     if (o.firstRecvMicros != 0 && (firstRecvMicros == 0 || o.firstRecvMicros < firstRecvMicros)) {
       firstRecvMicros = o.firstRecvMicros;
     }
@@ -85,6 +89,12 @@ final class Snapshot {
         resume = new ResumeStats();
       }
       resume.add(o.resume);
+    }
+    if (o.failover != null) {
+      if (failover == null) {
+        failover = new FailoverStats();
+      }
+      failover.add(o.failover);
     }
   }
 
@@ -121,6 +131,7 @@ final class Snapshot {
         .put("received", received).put("expected", expected).put("lost", lost).put("extra", extra)
         .put("streamsWithLoss", streamsWithLoss).put("outOfOrder", outOfOrder).put("duplicates", duplicates)
         .put("wrongTenant", wrongTenant).put("malformed", malformed).put("otherEvents", otherEvents)
+        .put("deliveredRefused", deliveredRefused)
         .put("firstRecvMicros", firstRecvMicros).put("lastRecvMicros", lastRecvMicros);
     if (ttfe != null) {
       j.put("ttfe", encode(ttfe));
@@ -133,6 +144,9 @@ final class Snapshot {
     }
     if (resume != null) {
       j.put("resume", resume.toJson());
+    }
+    if (failover != null) {
+      j.put("failover", failover.toJson());
     }
     return j;
   }
@@ -163,6 +177,7 @@ final class Snapshot {
     s.wrongTenant = j.getLong("wrongTenant", 0L);
     s.malformed = j.getLong("malformed", 0L);
     s.otherEvents = j.getLong("otherEvents", 0L);
+    s.deliveredRefused = j.getLong("deliveredRefused", 0L);
     s.firstRecvMicros = j.getLong("firstRecvMicros", 0L);
     s.lastRecvMicros = j.getLong("lastRecvMicros", 0L);
     s.ttfe = decode(j.getString("ttfe"));
@@ -170,6 +185,8 @@ final class Snapshot {
     s.lag = decode(j.getString("lag"));
     JsonObject resume = j.getJsonObject("resume");
     s.resume = resume == null ? null : ResumeStats.fromJson(resume);
+    JsonObject failover = j.getJsonObject("failover");
+    s.failover = failover == null ? null : FailoverStats.fromJson(failover);
     return s;
   }
 

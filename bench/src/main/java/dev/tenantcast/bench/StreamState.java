@@ -24,7 +24,9 @@ import java.nio.charset.StandardCharsets;
  * an event is dispatched), sent back as {@code Last-Event-ID}; it reads CONNECTED's {@code data.resume}
  * ({@code resumed}, {@code replayed}, {@code reason}); and it counts each seq once ({@link #seen}), so that lost and
  * duplicated deliveries are exact over the whole run and over every connection of the stream. A reconnect reuses
- * this object: {@link #newConnection()} starts the HTTP decoder and the SSE parser afresh.
+ * this object: {@link #newConnection()} starts the HTTP decoder and the SSE parser afresh. Scenario k tracks seqs the
+ * same way (without reconnecting) and also reads the broker's {@code STATUS} events ({@code data.state} DEGRADED or
+ * RESTORED), which Tenantcast sends to every stream when it loses and regains a Redis master.
  *
  * <p>Confined to the event loop of its {@link LoadgenWorker}.
  */
@@ -33,6 +35,7 @@ final class StreamState {
   static final byte KIND_DELIVERY = 1;
   static final byte KIND_CONNECTED = 2;
   static final byte KIND_OTHER = 3;
+  static final byte KIND_STATUS = 4;
 
   private static final byte[] SEQ = "\"seq\":".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] SENT = "\"sent\":".getBytes(StandardCharsets.US_ASCII);
@@ -40,6 +43,8 @@ final class StreamState {
   private static final byte[] TYPE = "\"type\":\"".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] DASHBOARD_UPDATE = "DASHBOARD_UPDATE\"".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] CONNECTED = "CONNECTED\"".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] STATUS = "STATUS\"".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] RESTORED_STATE = "\"state\":\"RESTORED\"".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] DATA = "data:".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] ID = "id:".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] RESUME = "\"resume\":{".getBytes(StandardCharsets.US_ASCII);
@@ -102,6 +107,12 @@ final class StreamState {
   long distinct;
   int dups;
 
+  // scenario k: the broker's STATUS events and the failover of a Redis master (since the reset)
+  long degradedMicros;     // the first STATUS DEGRADED
+  long restoredMicros;     // the first STATUS RESTORED after it
+  boolean watched;         // a tenant of the killed master (the coordinator's "mark")
+  long flowMicros;         // watched: the first delivery published after the kill
+
   // parser state
   private byte[] carry;
   private int carryLen;
@@ -111,6 +122,7 @@ final class StreamState {
   private long evSent = -1;
   private boolean evWrongTenant;
   private byte evResume;
+  private boolean evRestored;
   private long evReplayed;
   private String evReason;
 
@@ -356,6 +368,7 @@ final class StreamState {
     evSent = -1;
     evWrongTenant = false;
     evResume = RESUME_ABSENT;
+    evRestored = false;
     evReplayed = 0;
     evReason = null;
     socket = null;
@@ -500,6 +513,10 @@ final class StreamState {
       evKind = t >= 0 && startsWith(a, t + TYPE.length, e, CONNECTED) ? KIND_CONNECTED : KIND_OTHER;
       if (evKind == KIND_CONNECTED && sink.tracking()) {
         resumeOf(a, s, e);
+      } else if (t >= 0 && sink.tracking() && startsWith(a, t + TYPE.length, e, STATUS)) {
+        // the broker's notice to every stream: {"type":"STATUS","data":{"state":"DEGRADED"|"RESTORED",...}}
+        evKind = KIND_STATUS;
+        evRestored = indexOf(a, s, e, RESTORED_STATE) >= 0;
       }
     }
   }
@@ -543,6 +560,8 @@ final class StreamState {
     evSeq = -1;
     evSent = -1;
     evWrongTenant = false;
+    boolean restored = evRestored;
+    evRestored = false;
     if (idBufferSet) {
       // an EventSource's last event ID takes the buffer's value when an event is dispatched
       lastEventId = new String(idBuffer, 0, idBufferLen, StandardCharsets.UTF_8);
@@ -583,6 +602,7 @@ final class StreamState {
         sink.connected(this);
       }
       case KIND_OTHER -> sink.otherEvents++;
+      case KIND_STATUS -> sink.status(this, restored, recvMicros);
       default -> { }
     }
   }
