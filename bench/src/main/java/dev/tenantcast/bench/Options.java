@@ -49,6 +49,14 @@ final class Options {
   int resumeAttempts = 5;         // connection attempts per stream (a failed one is retried after a new delay)
   double resumeTimeoutSeconds = 30; // how long the coordinator waits for every stream's outcome after the kill
 
+  // Redis Cluster (scenario k): 3 masters + 3 replicas started by the harness, Tenantcast in cluster mode
+  String clusterPubSub = "sharded";   // sharded: SSUBSCRIBE/SPUBLISH on the slot's master; classic: PUBLISH, which the
+                                      // cluster broadcasts to every node (TENANTCAST_REDIS_CLUSTER_PUB_SUB)
+  int clusterNodeTimeoutMs = 1000;    // cluster-node-timeout of every node: how soon a dead master is failed over
+  double killMasterAfterSeconds = -1; // failover variant: SIGKILL the master that owns the most tenants this many
+                                      // seconds into the measured phase (-1: no kill)
+  double failoverTimeoutSeconds = 30; // how long the coordinator waits after the kill for every stream's RESTORED
+
   // capacity (scenario c)
   int capacityCap = -1;        // -1: 20,000 per Tenantcast instance or nchan worker, 20,000 for node
   int capacityStep = 2000;
@@ -128,7 +136,7 @@ final class Options {
     }
     if (o.scenario == null || o.server == null) {
       throw new IllegalArgumentException(
-          "usage: Bench <scenario a|b|c|d|e|i|n|r> <server tenantcast|node|nchan> [options]");
+          "usage: Bench <scenario a|b|c|d|e|i|k|n|r> <server tenantcast|node|nchan> [options]");
     }
     if (!List.of("tenantcast", "node", "nchan").contains(o.server)) {
       throw new IllegalArgumentException("unknown server " + o.server + " (tenantcast, node, nchan)");
@@ -164,6 +172,10 @@ final class Options {
         case "reconnect-delay-max" -> o.reconnectDelayMaxMs = Long.parseLong(v);
         case "resume-attempts" -> o.resumeAttempts = Integer.parseInt(v);
         case "resume-timeout" -> o.resumeTimeoutSeconds = Double.parseDouble(v);
+        case "cluster-pubsub" -> o.clusterPubSub = v;
+        case "cluster-node-timeout" -> o.clusterNodeTimeoutMs = Integer.parseInt(v);
+        case "kill-master-after" -> o.killMasterAfterSeconds = Double.parseDouble(v);
+        case "failover-timeout" -> o.failoverTimeoutSeconds = Double.parseDouble(v);
         case "instances" -> o.instances = Integer.parseInt(v);
         case "nchan-workers" -> o.nchanWorkers = Integer.parseInt(v);
         case "server-env" -> {
@@ -261,6 +273,9 @@ final class Options {
     if (o.variant == null && o.scenario.equals("n")) {
       o.variant = o.noise ? "noisy" : "alone";
     }
+    if (o.variant == null && o.scenario.equals("k")) {
+      o.variant = o.clusterPubSub + (o.failover() ? "-failover" : "");
+    }
     if (o.variant == null && !o.scenario.equals("r") && o.publishVia.equals("script")) {
       o.variant = "script";
     }
@@ -341,6 +356,17 @@ final class Options {
         durationSeconds = 20;
         warmupSeconds = 5;
       }
+      case "k" -> {
+        // scenario i's shape on a Redis Cluster, at 10 times its rate: enough for the nodes' CPU to show where each
+        // message travels (sharded: its shard; classic: every node), little enough for 2 cores (3,000 deliveries/s)
+        streams = 3000;
+        tenants = 1000;
+        rate = 1000;
+        durationSeconds = 30;
+        instances = 3;
+        placement = "by-tenant";
+        publishVia = "script";
+      }
       case "r" -> {
         streams = 10_000;
         tenants = 100;
@@ -350,7 +376,7 @@ final class Options {
         placement = "first";
         publishVia = "script";
       }
-      default -> throw new IllegalArgumentException("unknown scenario " + scenario + " (a, b, c, d, e, i, n, r)");
+      default -> throw new IllegalArgumentException("unknown scenario " + scenario + " (a, b, c, d, e, i, k, n, r)");
     }
   }
 
@@ -366,6 +392,34 @@ final class Options {
     }
     if (scenario.equals("r") && !server.equals("tenantcast")) {
       throw new Skip("scenario r (resume at scale) is defined for tenantcast only");
+    }
+    if (scenario.equals("k") && !server.equals("tenantcast")) {
+      throw new Skip("scenario k (Redis Cluster) is defined for tenantcast only");
+    }
+    if (!scenario.equals("k") && args.stream().anyMatch(K_OPTIONS::contains)) {
+      throw new IllegalArgumentException(String.join(", ", K_OPTIONS) + " belong to scenario k");
+    }
+    if (scenario.equals("k")) {
+      if (!clusterPubSub.equals("sharded") && !clusterPubSub.equals("classic")) {
+        throw new IllegalArgumentException("--cluster-pubsub is sharded or classic");
+      }
+      if (!publishVia.equals("script")) {
+        throw new IllegalArgumentException("scenario k publishes through the script (SPUBLISH or PUBLISH inside it)");
+      }
+      if (failover() && (burst() || killMasterAfterSeconds >= durationSeconds)) {
+        throw new IllegalArgumentException("scenario k: a paced --rate, and 0 < --kill-master-after < --duration");
+      }
+      if (killMasterAfterSeconds != -1 && killMasterAfterSeconds <= 0) {
+        throw new IllegalArgumentException("--kill-master-after must be positive");
+      }
+      if (clusterNodeTimeoutMs < 100 || failoverTimeoutSeconds <= 0) {
+        throw new IllegalArgumentException("--cluster-node-timeout >= 100 ms, --failover-timeout > 0");
+      }
+      for (String key : CLUSTER_ENV) {
+        if (serverEnv.containsKey(key)) {
+          throw new IllegalArgumentException("scenario k sets " + key + " itself (use --cluster-pubsub)");
+        }
+      }
     }
     if (!scenario.equals("r") && args.stream().anyMatch(a -> R_OPTIONS.contains(a))) {
       throw new IllegalArgumentException(String.join(", ", R_OPTIONS) + " belong to scenario r");
@@ -423,6 +477,18 @@ final class Options {
     }
   }
 
+  /** Scenario k's own options. */
+  static final List<String> K_OPTIONS = List.of("--cluster-pubsub", "--cluster-node-timeout", "--kill-master-after",
+      "--failover-timeout");
+
+  /** What scenario k tells Tenantcast about Redis itself: no --server-env may change it. */
+  static final List<String> CLUSTER_ENV = List.of("TENANTCAST_REDIS_MODE", "TENANTCAST_REDIS_ENDPOINTS",
+      "TENANTCAST_REDIS_URL", "TENANTCAST_REDIS_EMBEDDED", "TENANTCAST_REDIS_SUBSCRIPTION_MODE",
+      "TENANTCAST_REDIS_CLUSTER_PUB_SUB");
+
+  /** Scenario k's failover variant kills its master at this time; another time changes the shape. */
+  static final double STANDARD_KILL_MASTER_AFTER = 5;
+
   /** Scenario r's own options. */
   static final List<String> R_OPTIONS = List.of("--kill-after", "--reconnect-delay-max", "--resume-attempts",
       "--resume-timeout");
@@ -431,16 +497,29 @@ final class Options {
   private static final List<String> SHAPE = List.of("--streams", "--tenants", "--messages", "--rate", "--duration",
       "--warmup", "--warmup-messages", "--payload-bytes", "--placement", "--instances", "--nchan-workers", "--cap",
       "--step", "--max-streams-per-instance", "--noise-streams", "--noise-connections", "--noise-bytes",
-      "--noise-tokens", "--kill-after", "--reconnect-delay-max");
+      "--noise-tokens", "--kill-after", "--reconnect-delay-max", "--cluster-node-timeout");
 
-  /** True when no option changed the scenario's load shape (server env, timeouts and tuning may differ). */
+  /**
+   * True when no option changed the scenario's load shape (server env, timeouts and tuning may differ). Scenario k's
+   * failover variant is standard with the kill at {@link #STANDARD_KILL_MASTER_AFTER} seconds.
+   */
   boolean standardShape() {
     for (String a : args) {
       if (SHAPE.contains(a)) {
         return false;
       }
     }
-    return true;
+    return !failover() || killMasterAfterSeconds == STANDARD_KILL_MASTER_AFTER;
+  }
+
+  /** Scenario k's failover variant: a master is killed during the measured phase. */
+  boolean failover() {
+    return scenario.equals("k") && killMasterAfterSeconds > 0;
+  }
+
+  /** Deliveries counted by distinct seq per stream over the whole run (scenarios r and k). */
+  boolean tracksSeqs() {
+    return scenario.equals("r") || scenario.equals("k");
   }
 
   /** Scenario n with its noisy tenant on (--noise true, the default). */
@@ -491,6 +570,12 @@ final class Options {
         .put("burstBatch", burst() ? burstBatch : null)
         .put("httpPublishConnections", server.equals("nchan") ? Math.min(httpPublishConnections, tenants) : null)
         .put("httpPipelining", server.equals("nchan") ? httpPipelining : null);
+    if (scenario.equals("k")) {
+      j.put("redis", "cluster: 3 masters + 3 replicas").put("clusterPubSub", clusterPubSub)
+          .put("clusterNodeTimeoutMs", clusterNodeTimeoutMs)
+          .put("killMasterAfterSeconds", failover() ? killMasterAfterSeconds : null)
+          .put("failoverTimeoutSeconds", failover() ? failoverTimeoutSeconds : null);
+    }
     if (scenario.equals("r")) {
       j.put("killAfterSeconds", killAfterSeconds).put("reconnectDelayMaxMs", reconnectDelayMaxMs)
           .put("resumeAttempts", resumeAttempts).put("resumeTimeoutSeconds", resumeTimeoutSeconds);

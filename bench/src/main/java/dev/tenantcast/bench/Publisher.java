@@ -18,7 +18,10 @@ import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -28,11 +31,12 @@ import java.util.concurrent.TimeUnit;
  * round robin over the tenants: paced by a periodic timer, or as fast as possible in bounded pipelined batches.
  * Redis {@code PUBLISH dashboard-update-<tenant>} over one connection (Tenantcast, Node), Tenantcast's atomic publish
  * script ({@code EVALSHA}, history and live message in one step: the resumable events of scenario r) over one
- * connection, or HTTP {@code POST /pub/<tenant>} (Nchan). All work runs on one Vert.x context; callers block with a
- * timeout.
+ * connection, the same script on a Redis Cluster (scenario k: each message to the master that owns its tenant's slot,
+ * one pipelined connection per master), or HTTP {@code POST /pub/<tenant>} (Nchan). All work runs on one Vert.x
+ * context; callers block with a timeout.
  */
 abstract class Publisher {
-  record Msg(int tenant, String payload) {
+  record Msg(int tenant, long seq, long sent, String payload) {
   }
 
   final Vertx vertx;
@@ -41,6 +45,8 @@ abstract class Publisher {
   private final long[] seq;
   long[] published;            // per tenant since mark(): messages the broker accepted (failed ones are not expected)
   final long[] publishedTotal; // per tenant over the whole run (never reset): what a stream open from the start expects
+  /** Per tenant, the seqs whose publish failed (paced publishing, whole run): tracked runs leave them out exactly. */
+  final Map<Integer, BitSet> refusedSeqs = new TreeMap<>();
   private long roundRobin;
 
   // since mark()
@@ -50,9 +56,17 @@ abstract class Publisher {
   long errors;
   long noReceivers;
   String firstError;
+  final Map<String, Integer> errorReasons = new TreeMap<>();
   long firstSendMicros;
   long lastSendMicros;
   long lastAckMicros;
+
+  // scenario k's failover: the killed master's tenants, and when the first of their messages sent after the kill was
+  // accepted (by the promoted replica)
+  private java.util.Set<Integer> killedTenants = java.util.Set.of();
+  private long killMicros;
+  long refusedOfKilled;          // since mark(): refusals of the killed master's tenants' messages
+  long firstAcceptedAfterKillMicros;
 
   Publisher(Vertx vertx, int tenants, int payloadBytes) {
     this.vertx = vertx;
@@ -66,6 +80,17 @@ abstract class Publisher {
 
   static Publisher redis(Vertx vertx, int tenants, int payloadBytes, int redisPort) {
     return new RedisPublisher(vertx, tenants, payloadBytes, redisPort);
+  }
+
+  /**
+   * Tenantcast's publish script on a Redis Cluster (scenario k): each {@code EVALSHA} goes to the master that owns the
+   * slot of the tenant's hash tag ({@code CLUSTER SLOTS} read from the nodes on {@code seedPorts}), over one pipelined
+   * connection per master; the channel is {@code dashboard-update-{tenant:t<i>}} and the script publishes with
+   * {@code SPUBLISH} ({@code sharded}) or {@code PUBLISH}.
+   */
+  static Publisher cluster(Vertx vertx, int tenants, int payloadBytes, List<Integer> seedPorts, String script,
+                           boolean sharded) {
+    return new ClusterPublisher(vertx, tenants, payloadBytes, seedPorts, script, sharded);
   }
 
   /**
@@ -106,6 +131,8 @@ abstract class Publisher {
     errors = 0;
     noReceivers = 0;
     firstError = null;
+    errorReasons.clear();
+    refusedOfKilled = 0;
     firstSendMicros = 0;
     lastSendMicros = 0;
     lastAckMicros = 0;
@@ -121,7 +148,12 @@ abstract class Publisher {
     lastSendMicros = now;
     sent++;
     String payload = "{\"seq\":" + s + ",\"sent\":" + now + ",\"tenant\":\"t" + t + "\",\"pad\":\"" + pad + "\"}";
-    return new Msg(t, payload);
+    return new Msg(t, s, now, payload);
+  }
+
+  /** The seqs sent so far to tenant t (accepted or refused): 1 .. this. */
+  long sentSeq(int t) {
+    return seq[t];
   }
 
   /** The broker accepted {@code m}: its deliveries are expected. */
@@ -129,6 +161,19 @@ abstract class Publisher {
     published[m.tenant()]++;
     publishedTotal[m.tenant()]++;
     succeeded++;
+    if (killMicros > 0 && firstAcceptedAfterKillMicros == 0 && m.sent() >= killMicros
+        && killedTenants.contains(m.tenant())) {
+      firstAcceptedAfterKillMicros = LoadgenWorker.nowMicros();
+    }
+  }
+
+  /** The publish of {@code m} failed: not expected anywhere, and its seq is remembered. */
+  void refused(Msg m, Throwable t) {
+    refusedSeqs.computeIfAbsent(m.tenant(), k -> new BitSet()).set((int) m.seq());
+    if (killedTenants.contains(m.tenant())) {
+      refusedOfKilled++;
+    }
+    failed(t);
   }
 
   void failed(Throwable t) {
@@ -136,6 +181,26 @@ abstract class Publisher {
     if (firstError == null) {
       firstError = Loadgen.full(t);
     }
+    errorReasons.merge(Loadgen.normalize(Loadgen.describe(t)), 1, Integer::sum);
+  }
+
+  /** Scenario k: a master owning {@code tenants} was killed at {@code micros} (call on any thread, before it matters). */
+  void markKill(long micros, java.util.Set<Integer> tenants) {
+    vertx.runOnContext(v -> {
+      killedTenants = tenants;
+      killMicros = micros;
+    });
+  }
+
+  /** {"tenant": [seq, ...]} of the refused publishes, for the load generators (null when none). */
+  JsonObject refusedJson() {
+    if (refusedSeqs.isEmpty()) {
+      return null;
+    }
+    JsonObject r = new JsonObject();
+    refusedSeqs.forEach((t, b) -> r.put(String.valueOf(t), new io.vertx.core.json.JsonArray(
+        b.stream().boxed().toList())));
+    return r;
   }
 
   void acked(long n) {
@@ -158,9 +223,10 @@ abstract class Publisher {
         long due = Math.min(total, (long) Math.floor((System.nanoTime() - start) / 1e9 * rate) + 1);
         while (issued[0] < due) {
           issued[0]++;
-          sendOne(next()).onComplete(ar -> {
+          Msg m = next();
+          sendOne(m).onComplete(ar -> {
             if (ar.failed()) {
-              failed(ar.cause());
+              refused(m, ar.cause());
             }
             acked(1);
             if (acked >= total) {
@@ -203,6 +269,7 @@ abstract class Publisher {
           sendBatch(msgs).onComplete(ar -> {
             inFlight[0]--;
             if (ar.failed()) {
+              msgs.forEach(m -> refusedSeqs.computeIfAbsent(m.tenant(), k -> new BitSet()).set((int) m.seq()));
               failed(ar.cause());
             }
             acked(n);
@@ -240,6 +307,7 @@ abstract class Publisher {
 
   JsonObject phaseJson() {
     return new JsonObject().put("sent", sent).put("accepted", succeeded).put("answered", acked).put("errors", errors)
+        .put("errorReasons", new JsonObject(new java.util.LinkedHashMap<>(errorReasons)))
         .put("noReceivers", noReceivers).put("firstError", firstError)
         .put("seconds", firstSendMicros == 0 ? 0 : (lastSendMicros - firstSendMicros) / 1e6)
         .put("ratePerSecond", lastSendMicros > firstSendMicros
@@ -327,10 +395,7 @@ abstract class Publisher {
         }
         return;
       }
-      String id = r == null ? null : r.toString();
-      if (id == null || id.startsWith("dup:") || id.equals("expired") || id.indexOf('.') < 0) {
-        throw new IllegalStateException("the publish script answered " + id + ", not an event id");
-      }
+      checkEventId(r);
     }
 
     @Override
@@ -348,6 +413,304 @@ abstract class Publisher {
       if (conn != null) {
         conn.close();
       }
+    }
+  }
+
+  /** The publish script's answer must be an event id ({@code <epoch>.<ms>-<seq>}). */
+  static void checkEventId(Response r) {
+    String id = r == null ? null : r.toString();
+    if (id == null || id.startsWith("dup:") || id.equals("expired") || id.indexOf('.') < 0) {
+      throw new IllegalStateException("the publish script answered " + id + ", not an event id");
+    }
+  }
+
+  // ---------------------------------------------------------------- Redis Cluster (scenario k)
+
+  /**
+   * The publish script on a Redis Cluster, routed as a cluster client would: the slot of each tenant's hash tag
+   * ({@link RedisCluster#slot}), the slot's master from {@code CLUSTER SLOTS}, one pipelined connection per master
+   * with the script loaded ({@code SCRIPT LOAD} on connect; a {@code NOSCRIPT} answer is retried once with
+   * {@code EVAL}). It does not retry: a message whose master is unreachable or refuses it (a dead master,
+   * {@code CLUSTERDOWN} during a failover, {@code MOVED}) is refused at once, counted with its reason, and the slot map
+   * is read again (at most every 100 ms), so that publishing follows the cluster to a promoted replica.
+   */
+  static final class ClusterPublisher extends Publisher {
+    private static final long MIN_REFRESH_MILLIS = 100;
+
+    /** One master: its address, its connection once connected and the script loaded. */
+    private static final class Node {
+      final int port;
+      Redis client;
+      RedisConnection conn;
+      boolean connecting;
+
+      Node(int port) {
+        this.port = port;
+      }
+    }
+
+    private final List<Integer> seeds;
+    private final String script;
+    private final boolean sharded;
+    private final int[] slotOf;                               // per tenant
+    private final int[] ownerOf = new int[RedisCluster.SLOTS]; // per slot: the master's port, 0 unknown
+    private final Map<Integer, Node> nodes = new java.util.HashMap<>();
+    private String sha;
+    private boolean refreshing;
+    private boolean refreshPending;
+    private long lastRefreshMillis;
+    long refreshes;
+    long noscriptRetries;
+
+    ClusterPublisher(Vertx vertx, int tenants, int payloadBytes, List<Integer> seeds, String script,
+                     boolean sharded) {
+      super(vertx, tenants, payloadBytes);
+      this.seeds = List.copyOf(seeds);
+      this.script = script;
+      this.sharded = sharded;
+      this.slotOf = new int[tenants];
+      for (int t = 0; t < tenants; t++) {
+        slotOf[t] = RedisCluster.slot(RedisCluster.tenantTag(t));
+      }
+    }
+
+    @Override
+    Future<Void> connect() {
+      Promise<Void> done = Promise.promise();
+      vertx.runOnContext(v -> readSlots(false).compose(x -> {
+        List<Future<Void>> all = new ArrayList<>();
+        for (Node n : nodes.values()) {
+          all.add(connectNode(n));
+        }
+        return Future.all(all).<Void>mapEmpty();
+      }).onComplete(done));
+      return done.future();
+    }
+
+    /**
+     * CLUSTER SLOTS from a connected master, else from the seeds in turn; masters that left the map are dropped, and
+     * with {@code connectNew} the new ones (a promoted replica) connected.
+     */
+    private Future<Void> readSlots(boolean connectNew) {
+      lastRefreshMillis = System.currentTimeMillis();
+      refreshes++;
+      Node any = nodes.values().stream().filter(n -> n.conn != null).findFirst().orElse(null);
+      Future<Response> answer = any != null
+          ? any.conn.send(Request.cmd(Command.CLUSTER).arg("SLOTS"))
+          : slotsFromSeed(0);
+      return answer.map(r -> {
+        java.util.Arrays.fill(ownerOf, 0);
+        java.util.Set<Integer> masters = new java.util.HashSet<>();
+        for (Response range : r) {
+          int port = range.get(2).get(1).toInteger();
+          masters.add(port);
+          for (int s = range.get(0).toInteger(); s <= range.get(1).toInteger(); s++) {
+            ownerOf[s] = port;
+          }
+        }
+        for (Integer port : new ArrayList<>(nodes.keySet())) {
+          if (!masters.contains(port)) {
+            drop(nodes.remove(port)); // no longer a master (or dead and replaced)
+          }
+        }
+        for (int port : masters) {
+          Node n = nodes.computeIfAbsent(port, Node::new);
+          if (connectNew && n.conn == null && !n.connecting) {
+            connectNode(n);
+          }
+        }
+        return null;
+      });
+    }
+
+    private Future<Response> slotsFromSeed(int i) {
+      if (i >= seeds.size()) {
+        return Future.failedFuture(new IllegalStateException("no seed node answers CLUSTER SLOTS"));
+      }
+      Redis client = Redis.createClient(vertx, new RedisOptions()
+          .setConnectionString("redis://127.0.0.1:" + seeds.get(i)));
+      return client.connect().compose(c -> c.send(Request.cmd(Command.CLUSTER).arg("SLOTS"))
+              .eventually(c::close))
+          .eventually(client::close)
+          .recover(e -> slotsFromSeed(i + 1));
+    }
+
+    /** Connects a master and loads the script there; a lost connection makes the next message read the map again. */
+    private Future<Void> connectNode(Node n) {
+      n.connecting = true;
+      n.client = Redis.createClient(vertx, new RedisOptions()
+          .setConnectionString("redis://127.0.0.1:" + n.port)
+          .setMaxWaitingHandlers(1_000_000));
+      return n.client.connect().compose(c -> c.send(Request.cmd(Command.SCRIPT).arg("LOAD").arg(script)).map(r -> {
+        sha = r.toString();
+        c.exceptionHandler(e -> lost(n, c));
+        c.endHandler(v -> lost(n, c));
+        n.conn = c;
+        n.connecting = false;
+        return (Void) null;
+      })).onFailure(e -> {
+        n.connecting = false;
+        if (n.client != null) {
+          n.client.close();
+          n.client = null;
+        }
+      });
+    }
+
+    private void lost(Node n, RedisConnection c) {
+      if (n.conn == c) {
+        n.conn = null;
+        c.close();
+        if (n.client != null) {
+          n.client.close();
+          n.client = null;
+        }
+        refreshSoon();
+      }
+    }
+
+    private void drop(Node n) {
+      if (n != null) {
+        if (n.conn != null) {
+          n.conn.close();
+          n.conn = null;
+        }
+        if (n.client != null) {
+          n.client.close();
+          n.client = null;
+        }
+      }
+    }
+
+    /** Reads the slot map again, at most once per MIN_REFRESH_MILLIS (a node may still answer the old map). */
+    private void refreshSoon() {
+      if (refreshing) {
+        return;
+      }
+      long wait = lastRefreshMillis + MIN_REFRESH_MILLIS - System.currentTimeMillis();
+      if (wait > 0) {
+        if (!refreshPending) {
+          refreshPending = true;
+          vertx.setTimer(wait, id -> {
+            refreshPending = false;
+            refreshSoon();
+          });
+        }
+        return;
+      }
+      refreshing = true;
+      readSlots(true).onComplete(ar -> refreshing = false);
+    }
+
+    private Request request(Command command, String scriptOrSha, Msg m) {
+      String tag = "{" + RedisCluster.tenantTag(m.tenant()) + "}";
+      return Request.cmd(command).arg(scriptOrSha).arg(2)
+          .arg("tenantcast:" + tag + ":history").arg("tenantcast:" + tag + ":meta")
+          .arg("dashboard-update-" + tag).arg(m.payload())
+          // length and age of the history at the script's defaults, no idempotency key, no deadline
+          .arg("").arg("").arg("").arg("").arg("0")
+          .arg(sharded ? "SPUBLISH" : "PUBLISH");
+    }
+
+    @Override
+    Future<Void> sendOne(Msg m) {
+      int slot = slotOf[m.tenant()];
+      Node n = nodes.get(ownerOf[slot]);
+      RedisConnection c = n == null ? null : n.conn;
+      if (c == null) {
+        refreshSoon();
+        return Future.failedFuture(new IllegalStateException("no connection to the master of the tenant's slot"
+            + (ownerOf[slot] == 0 ? " (none in the slot map)" : " (127.0.0.1:" + ownerOf[slot] + ")")));
+      }
+      return c.send(request(Command.EVALSHA, sha, m)).recover(e -> {
+        String msg = String.valueOf(e.getMessage());
+        if (msg.startsWith("NOSCRIPT")) {
+          noscriptRetries++;
+          return c.send(request(Command.EVAL, script, m));
+        }
+        if (msg.startsWith("MOVED") || msg.startsWith("ASK") || msg.startsWith("CLUSTERDOWN")
+            || msg.startsWith("TRYAGAIN")) {
+          refreshSoon();
+        }
+        return Future.failedFuture(e);
+      }).map(r -> {
+        checkEventId(r);
+        ok(m);
+        return null;
+      });
+    }
+
+    @Override
+    Future<Void> sendBatch(List<Msg> batch) {
+      List<Future<Void>> fs = new ArrayList<>(batch.size());
+      for (Msg m : batch) {
+        fs.add(sendOne(m).recover(e -> {
+          refused(m, e);
+          return Future.succeededFuture();
+        }));
+      }
+      Promise<Void> p = Promise.promise();
+      Future.join(fs).onComplete(ar -> p.complete());
+      return p.future();
+    }
+
+    /**
+     * The seqs in each tenant's history now (the {@code "seq":N} of each entry's data), read from the tenant's master
+     * with {@code XRANGE}: after a failover, which accepted messages the promoted replica has.
+     */
+    Future<Map<Integer, BitSet>> historySeqs(java.util.Collection<Integer> tenants) {
+      Promise<Map<Integer, BitSet>> done = Promise.promise();
+      vertx.runOnContext(v -> {
+        Map<Integer, BitSet> out = new TreeMap<>();
+        List<Future<Void>> all = new ArrayList<>();
+        for (int t : tenants) {
+          Node n = nodes.get(ownerOf[slotOf[t]]);
+          if (n == null || n.conn == null) {
+            all.add(Future.failedFuture("no connection to the master of tenant t" + t));
+            continue;
+          }
+          String key = "tenantcast:{" + RedisCluster.tenantTag(t) + "}:history";
+          all.add(n.conn.send(Request.cmd(Command.XRANGE).arg(key).arg("-").arg("+")).map(r -> {
+            BitSet seqs = new BitSet();
+            for (Response entry : r) {
+              Response fields = entry.get(1);
+              for (int k = 0; k + 1 < fields.size(); k += 2) {
+                if (fields.get(k).toString().equals("d")) {
+                  java.util.regex.Matcher mm = SEQ.matcher(fields.get(k + 1).toString());
+                  if (mm.find()) {
+                    seqs.set(Integer.parseInt(mm.group(1)));
+                  }
+                }
+              }
+            }
+            out.put(t, seqs);
+            return null;
+          }));
+        }
+        Future.all(all).map(x -> out).onComplete(done);
+      });
+      return done.future();
+    }
+
+    private static final java.util.regex.Pattern SEQ = java.util.regex.Pattern.compile("\"seq\":(\\d+)");
+
+    @Override
+    String describe() {
+      return "Tenantcast's publish script (EVALSHA " + sha + " 2 tenantcast:{tenant:<t>}:history "
+          + "tenantcast:{tenant:<t>}:meta dashboard-update-{tenant:<t>} <payload> '' '' '' '' 0 "
+          + (sharded ? "SPUBLISH" : "PUBLISH") + ") sent to the master that owns the slot of {tenant:<t>} (CLUSTER "
+          + "SLOTS, CRC16 of the hash tag), over one pipelined connection per master (" + nodes.size() + "); no "
+          + "retries: a refused message is counted as refused";
+    }
+
+    JsonObject figures() {
+      return new JsonObject().put("slotMapReads", refreshes).put("noscriptRetries", noscriptRetries)
+          .put("masters", new io.vertx.core.json.JsonArray(nodes.keySet().stream().sorted().toList()));
+    }
+
+    @Override
+    void close() {
+      nodes.values().forEach(this::drop);
     }
   }
 
@@ -409,7 +772,7 @@ abstract class Publisher {
       List<Future<Void>> fs = new ArrayList<>(batch.size());
       for (Msg m : batch) {
         fs.add(sendOne(m).recover(e -> {
-          failed(e);
+          refused(m, e);
           return Future.succeededFuture();
         }));
       }

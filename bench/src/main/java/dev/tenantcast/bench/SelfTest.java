@@ -4,8 +4,8 @@ import java.nio.charset.StandardCharsets;
 
 /**
  * Checks the load generator's HTTP and SSE parsing (scenario r's ids, resume answers and seq counting too; scenario
- * k's STATUS events and refused seqs) and scenarios n's and r's options without any server, and measures the
- * parser's cost per event:
+ * k's STATUS events and refused seqs), scenarios n's, r's and k's options, and the cluster slot function, without any
+ * server, and measures the parser's cost per event:
  * {@code java -cp bench/target/tenantcast-bench.jar dev.tenantcast.bench.SelfTest} (or {@code bench/run selftest}).
  * Prints "N passed, N failed" and exits non-zero on a failure.
  */
@@ -202,6 +202,41 @@ public final class SelfTest {
           && snap.failover.restored == 1 && snap.failover.watched == 1 && snap.failover.flowed == 1
           && snap.failover.restoredTime.getTotalCount() == 1);
     }
+
+    // scenario k: options, the slot function (the Redis Cluster specification's test vector), CLUSTER NODES
+    Options k = Options.parse(new String[] {"k", "tenantcast"});
+    check("k defaults", k.standardShape() && k.streams == 3000 && k.tenants == 1000 && k.instances == 3
+        && k.rate == 1000 && k.durationSeconds == 30 && k.placement.equals("by-tenant")
+        && k.publishVia.equals("script") && !k.failover() && k.label().equals("tenantcast-sharded"));
+    check("k classic", Options.parse(new String[] {"k", "tenantcast", "--cluster-pubsub", "classic"}).label()
+        .equals("tenantcast-classic"));
+    Options kf = Options.parse(new String[] {"k", "tenantcast", "--kill-master-after", "5"});
+    check("k failover: standard", kf.failover() && kf.standardShape() && kf.label().equals("tenantcast-sharded-failover"));
+    check("k failover at 3 s: not standard", !Options.parse(new String[] {"k", "tenantcast", "--kill-master-after",
+        "3"}).standardShape());
+    check("k node timeout: not standard", !Options.parse(new String[] {"k", "tenantcast", "--cluster-node-timeout",
+        "2000"}).standardShape());
+    check("k unknown pubsub: refused", refused(new String[] {"k", "tenantcast", "--cluster-pubsub", "pattern"},
+        IllegalArgumentException.class));
+    check("k kill after the end: refused", refused(new String[] {"k", "tenantcast", "--kill-master-after", "30"},
+        IllegalArgumentException.class));
+    check("k redis url: refused", refused(new String[] {"k", "tenantcast", "--server-env",
+        "TENANTCAST_REDIS_URL=redis://127.0.0.1:6379"}, IllegalArgumentException.class));
+    check("k node: not defined", refused(new String[] {"k", "node"}, Options.Skip.class));
+    check("--cluster-pubsub outside k: refused", refused(new String[] {"i", "tenantcast", "--cluster-pubsub",
+        "classic"}, IllegalArgumentException.class));
+    check("slot test vector", RedisCluster.slot("123456789") == 12739);
+    check("slot of a hash tag", RedisCluster.slot("tenantcast:{tenant:t5}:history")
+        == RedisCluster.slot("dashboard-update-{tenant:t5}") && RedisCluster.slot("x{tenant:t5}")
+        == RedisCluster.slot(RedisCluster.tenantTag(5)));
+    java.util.List<RedisCluster.Node> nodes = RedisCluster.parseNodes(
+        "07c3 127.0.0.1:30004@40004 slave e7d1 0 1426238317239 4 connected\n"
+        + "e7d1 127.0.0.1:30001@40001,host1 myself,master - 0 0 1 connected 0-5460\n"
+        + "67ed 127.0.0.1:30002@40002 master,fail - 1426238316232 1426238315228 2 connected 5461-10922 [10923->-abc]\n"
+        + "292f 127.0.0.1:30003@40003 master - 0 1426238318243 3 connected 10923-16383\n");
+    check("cluster nodes", nodes.size() == 4 && !nodes.get(0).master() && "e7d1".equals(nodes.get(0).masterId())
+        && nodes.get(1).port() == 30001 && nodes.get(1).slotCount() == 5461 && nodes.get(2).failed()
+        && RedisCluster.masterOf(nodes, 6000) == null && RedisCluster.masterOf(nodes, 16383).port() == 30003);
 
     // cost per event, the Tenantcast format, 30 events per read
     StringBuilder b = new StringBuilder();

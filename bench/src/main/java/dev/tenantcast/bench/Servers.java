@@ -131,39 +131,57 @@ final class Servers {
    * left out; null when Redis does not answer.
    */
   static Map<String, String> redisInfo(int port, String section) {
+    String text = redisText(port, "INFO", section);
+    if (text == null) {
+      return null;
+    }
+    Map<String, String> r = new LinkedHashMap<>();
+    for (String line : text.split("\r?\n")) {
+      int colon = line.indexOf(':');
+      if (!line.startsWith("#") && colon > 0) {
+        r.put(line.substring(0, colon).trim(), line.substring(colon + 1).trim());
+      }
+    }
+    return r;
+  }
+
+  /**
+   * One command whose answer is text (INFO, CLUSTER INFO, CLUSTER NODES, or a status reply) over a connection of its
+   * own (plain RESP): the text; null when Redis does not answer or answers with an error.
+   */
+  static String redisText(int port, String... args) {
     try (Socket socket = new Socket()) {
       socket.connect(new InetSocketAddress("127.0.0.1", port), 1000);
       socket.setSoTimeout(5000);
+      StringBuilder cmd = new StringBuilder("*").append(args.length).append("\r\n");
+      for (String a : args) {
+        cmd.append('$').append(a.getBytes(StandardCharsets.UTF_8).length).append("\r\n").append(a).append("\r\n");
+      }
       OutputStream out = socket.getOutputStream();
-      out.write(("INFO " + section + "\r\n").getBytes(StandardCharsets.US_ASCII));
+      out.write(cmd.toString().getBytes(StandardCharsets.UTF_8));
       out.flush();
       InputStream in = socket.getInputStream();
-      StringBuilder lenLine = new StringBuilder();
+      StringBuilder first = new StringBuilder();
       int c;
       while ((c = in.read()) >= 0 && c != '\n') {
         if (c != '\r') {
-          lenLine.append((char) c);
+          first.append((char) c);
         }
       }
-      if (lenLine.length() < 2 || lenLine.charAt(0) != '$') {
+      if (first.length() >= 1 && first.charAt(0) == '+') {
+        return first.substring(1);
+      }
+      if (first.length() < 2 || first.charAt(0) != '$') {
         return null;
       }
-      int len = Integer.parseInt(lenLine.substring(1));
-      String text = new String(in.readNBytes(len), StandardCharsets.UTF_8);
-      Map<String, String> r = new LinkedHashMap<>();
-      for (String line : text.split("\r\n")) {
-        int colon = line.indexOf(':');
-        if (!line.startsWith("#") && colon > 0) {
-          r.put(line.substring(0, colon), line.substring(colon + 1));
-        }
-      }
-      return r;
+      int len = Integer.parseInt(first.substring(1));
+      return len < 0 ? null : new String(in.readNBytes(len), StandardCharsets.UTF_8);
     } catch (IOException | RuntimeException e) {
       return null;
     }
   }
 
-  private static boolean redisPing(int port) {
+  static boolean redisPing(int port) {
     try (Socket socket = new Socket()) {
       socket.connect(new InetSocketAddress("127.0.0.1", port), 1000);
       socket.setSoTimeout(1000);
@@ -181,7 +199,16 @@ final class Servers {
 
   // ---------------------------------------------------------------- tenantcast
 
-  static Sut tenantcast(Options o, int redisPort, String jwtSecret, Path logDir) throws IOException {
+  /** How a standalone Redis is named to Tenantcast. */
+  static Map<String, String> standaloneRedisEnv(int redisPort) {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("TENANTCAST_REDIS_URL", "redis://127.0.0.1:" + redisPort);
+    env.put("TENANTCAST_REDIS_EMBEDDED", "never");
+    return env;
+  }
+
+  /** Starts the Tenantcast instances; {@code redisEnv} names Redis (standalone or cluster, see {@link RedisCluster}). */
+  static Sut tenantcast(Options o, Map<String, String> redisEnv, String jwtSecret, Path logDir) throws IOException {
     if (!Files.isRegularFile(o.tenantcastJar)) {
       throw new BenchException("no " + o.tenantcastJar + ": build it with (cd " + o.mainDir
           + " && flock /tmp/maven.lock mvn -q -DskipTests package)");
@@ -223,8 +250,7 @@ final class Servers {
       Map<String, String> env = new LinkedHashMap<>();
       env.put("TENANTCAST_HTTP_HOST", "127.0.0.1");
       env.put("TENANTCAST_HTTP_PORT", String.valueOf(port));
-      env.put("TENANTCAST_REDIS_URL", "redis://127.0.0.1:" + redisPort);
-      env.put("TENANTCAST_REDIS_EMBEDDED", "never");
+      env.putAll(redisEnv);
       env.put("TENANTCAST_JWT_SECRET", jwtSecret);
       env.put("TENANTCAST_HTTP_MAX_STREAMS", String.valueOf(o.maxStreamsPerInstance));
       // the service refuses to start with fewer connections than streams; 100 more for API calls (stats, publishes)
