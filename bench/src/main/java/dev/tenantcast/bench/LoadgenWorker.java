@@ -683,6 +683,17 @@ class LoadgenWorker extends VerticleBase {
             JsonObject example = new JsonObject().put("stream", s.index).put("tenant", s.tenantName())
                 .put("port", s.port).put("expected", exp).put("received", got)
                 .put("lastSeq", s.lastSeq).put("open", s.open).put("closeReason", s.closeReason);
+            if (settings.track && s.seen != null) {
+              // the accepted seqs never received: seqs run 1..(accepted + refused) per tenant
+              long last = exp + (refusedSeqs == null ? 0 : refusedSeqs.cardinality());
+              io.vertx.core.json.JsonArray missing = new io.vertx.core.json.JsonArray();
+              for (int q = s.seen.nextClearBit(1); q <= last && missing.size() < 10; q = s.seen.nextClearBit(q + 1)) {
+                if (refusedSeqs == null || !refusedSeqs.get(q)) {
+                  missing.add(q);
+                }
+              }
+              example.put("missing", missing);
+            }
             if (rs != null) {
               example.put("firstMissing", s.seen == null ? 1 : s.seen.nextClearBit(1))
                   .put("switches", s.switches).put("outcome", s.outcomeReason == null ? outcomeName(s.outcome)
