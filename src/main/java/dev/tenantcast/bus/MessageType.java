@@ -7,9 +7,15 @@ public enum MessageType {
   SYSTEM_ALERT(true, false),
   CONNECTED(false, true),
   HEARTBEAT(false, false),
-  /** Delivery degraded (the broker is unreachable) or restored: {@code {"state": "DEGRADED" | "RESTORED"}}. */
+  /**
+   * Delivery degraded (the broker is unreachable) or restored: {@code {"state": "DEGRADED" | "RESTORED"}}. Between
+   * the broker and the streams only, {@link #RESUBSCRIBED} marks where a channel's events may have a gap.
+   */
   STATUS(false, false),
   ERROR(false, false);
+
+  /** The {@code state} of a STATUS that never reaches a client: its channel was subscribed again after a loss. */
+  public static final String RESUBSCRIBED = "RESUBSCRIBED";
 
   private final boolean fromRedis;
   private final boolean perTenant;

@@ -3,7 +3,9 @@ package dev.tenantcast.redis;
 import io.vertx.redis.client.Response;
 
 import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashSet;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -16,19 +18,34 @@ final class ClusterSlots {
   /** Slot ranges by their first slot: the last slot and the master's address ({@code redis://host:port}). */
   private final TreeMap<Integer, Map.Entry<Integer, String>> ranges;
 
-  private ClusterSlots(TreeMap<Integer, Map.Entry<Integer, String>> ranges) {
+  /** Every node the answer names, masters and replicas. */
+  private final Set<String> nodes;
+
+  private ClusterSlots(TreeMap<Integer, Map.Entry<Integer, String>> ranges, Set<String> nodes) {
     this.ranges = ranges;
+    this.nodes = nodes;
   }
 
   /** From a {@code CLUSTER SLOTS} answer: [[first, last, [host, port, id], replicas...], ...]. */
   static ClusterSlots of(Response slots) {
     TreeMap<Integer, Map.Entry<Integer, String>> ranges = new TreeMap<>();
+    Set<String> nodes = new LinkedHashSet<>();
     for (Response range : slots) {
-      Response master = range.get(2);
-      ranges.put(range.get(0).toInteger(), Map.entry(range.get(1).toInteger(),
-          "redis://" + master.get(0).toString() + ":" + master.get(1).toInteger()));
+      ranges.put(range.get(0).toInteger(), Map.entry(range.get(1).toInteger(), endpoint(range.get(2))));
+      for (int i = 2; i < range.size(); i++) {
+        nodes.add(endpoint(range.get(i)));
+      }
     }
-    return new ClusterSlots(ranges);
+    return new ClusterSlots(ranges, nodes);
+  }
+
+  private static String endpoint(Response node) {
+    return "redis://" + node.get(0).toString() + ":" + node.get(1).toInteger();
+  }
+
+  /** Every node of the map, masters and replicas ({@code redis://host:port}). */
+  Set<String> nodes() {
+    return nodes;
   }
 
   /** The master that owns the slot of {@code key}, or null when no master covers it (the cluster is changing). */

@@ -3,7 +3,6 @@ package dev.tenantcast.redis;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
@@ -28,7 +27,7 @@ final class ConnectionSubscriptions implements Subscriptions {
   private static final Logger LOG = LoggerFactory.getLogger(ConnectionSubscriptions.class);
 
   private final Vertx vertx;
-  private final Redis commands;
+  private final RenewingRedis commands;
   private final Listener listener;
   private final String canary;
   private final long timeoutMillis;
@@ -42,7 +41,7 @@ final class ConnectionSubscriptions implements Subscriptions {
    * @param commands a client for other commands (the canary's PUBLISH): a subscribed connection takes only
    *                 (un)subscribe commands, or replies get mixed up with messages
    */
-  ConnectionSubscriptions(Vertx vertx, Supplier<RedisOptions> options, Redis commands, String canary,
+  ConnectionSubscriptions(Vertx vertx, Supplier<RedisOptions> options, RenewingRedis commands, String canary,
                           long minBackoffMillis, long maxBackoffMillis, long timeoutMillis, Listener listener) {
     this.vertx = vertx;
     this.commands = commands;

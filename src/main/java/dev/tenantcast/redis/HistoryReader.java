@@ -10,7 +10,6 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 
@@ -34,7 +33,7 @@ final class HistoryReader {
   private record Key(TenantId tenant, Position since) {
   }
 
-  private final Redis redis;
+  private final RenewingRedis redis;
   private final RecentEvents recent;
   private final ChannelMap channels;
   private final boolean enabled;
@@ -44,7 +43,7 @@ final class HistoryReader {
   private final java.util.function.Predicate<TenantId> hears;
   private final LongAdder redisReads = new LongAdder();
 
-  HistoryReader(Redis redis, RecentEvents recent, ChannelMap channels, boolean enabled, int maxReplay,
+  HistoryReader(RenewingRedis redis, RecentEvents recent, ChannelMap channels, boolean enabled, int maxReplay,
                 java.util.function.Predicate<TenantId> hears) {
     this.hears = hears;
     this.redis = redis;
@@ -84,7 +83,9 @@ final class HistoryReader {
     Key key = new Key(tenant, since);
     Future<Part> shared = reading.get(key);
     if (shared == null) {
-      shared = fromRedis(tenant, since).andThen(done -> reading.remove(key));
+      // once more on a connection's failure: the reader opens a new one (after a failover, to the new master)
+      shared = fromRedis(tenant, since).recover(e -> e instanceof Response ? Future.failedFuture(e)
+          : fromRedis(tenant, since)).andThen(done -> reading.remove(key));
       reading.put(key, shared);
     }
     return shared;

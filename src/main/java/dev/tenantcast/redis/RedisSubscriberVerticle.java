@@ -19,14 +19,15 @@ import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
-import io.vertx.redis.client.Redis;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Inbound half of the Redis broker: each valid message from its subscriptions handed to the streams through the
@@ -50,12 +51,14 @@ public final class RedisSubscriberVerticle extends VerticleBase implements Subsc
   private final Map<TenantId, Integer> interest = new HashMap<>();
   /** Channel → interests completed once Redis confirms the subscription to it. */
   private final Map<String, List<Promise<Void>>> awaiting = new HashMap<>();
+  /** Fixed channels confirmed at least once since they were wanted: a second confirmation follows a loss. */
+  private final Set<String> confirmedOnce = new HashSet<>();
   private RedisConfig config;
   private ChannelMap channels;
   private InboundDecoder decoder;
   private BrokerEndpoint endpoint;
   private Subscriptions subscriptions;
-  private Redis reader;
+  private RenewingRedis reader;
   private HistoryReader history;
   private RecentEvents recent;
   private boolean up;
@@ -75,14 +78,14 @@ public final class RedisSubscriberVerticle extends VerticleBase implements Subsc
     channels = ChannelMap.of(config);
     decoder = new InboundDecoder(channels, ids, config.maxPayloadBytes());
     endpoint = new BrokerEndpoint(vertx.eventBus());
-    reader = Redis.createClient(vertx, RedisClients.options(config, 4));
+    reader = new RenewingRedis(vertx, "reader", () -> RedisClients.options(config, 4), config.timeoutMillis());
     recent = new RecentEvents(historyConfig.memoryEvents(), historyConfig.memoryTenants());
     history = new HistoryReader(reader, recent, channels, historyConfig.enabled(), historyConfig.maxReplay(),
         tenant -> config.subscriptionMode() == SubscriptionMode.PATTERN || interest.containsKey(tenant));
     String canary = "tenantcast:canary:" + config().getString("instanceId");
     subscriptions = config.sharded()
-        ? new ShardedSubscriptions(vertx, reader, canary, config.reconnectMinMillis(), config.reconnectMaxMillis(),
-            config.timeoutMillis(), this)
+        ? new ShardedSubscriptions(vertx, config.endpoints(), canary, config.reconnectMinMillis(),
+            config.reconnectMaxMillis(), config.timeoutMillis(), this)
         : new ConnectionSubscriptions(vertx, RedisClients.subscriber(config), reader, canary,
             config.reconnectMinMillis(), config.reconnectMaxMillis(), config.timeoutMillis(), this);
     subscriptions.add(config.subscriptionMode() == SubscriptionMode.PATTERN ? channels.subscriptions()
@@ -117,6 +120,7 @@ public final class RedisSubscriberVerticle extends VerticleBase implements Subsc
     }
     if (after == 0) {
       subscriptions.remove(tenantChannels);
+      tenantChannels.forEach(confirmedOnce::remove);
       return Future.succeededFuture();
     }
     if (!up) {
@@ -150,6 +154,24 @@ public final class RedisSubscriberVerticle extends VerticleBase implements Subsc
     List<Promise<Void>> waiting = awaiting.remove(channel);
     if (waiting != null) {
       waiting.forEach(Promise::tryComplete);
+    }
+    if (config.subscriptionMode() == SubscriptionMode.INTEREST && !confirmedOnce.add(channel)) {
+      resubscribed(channel);
+    }
+  }
+
+  /**
+   * A channel subscribed again after its connection was lost (or its slot moved): what was published in between was
+   * missed here. The streams of its tenant (or all, for the alerts) are told before the first event of the new
+   * subscription, on the same ordered path, so that they replay from history since the last event they had before
+   * the gap, rather than from where later live events would have taken them.
+   */
+  private void resubscribed(String channel) {
+    ChannelMap.Route route = channels.route(null, channel);
+    if (route != null) {
+      TenantId tenant = route.tenant() == null ? null : new TenantId(route.tenant());
+      endpoint.deliver(Envelope.of(null, null, MessageType.STATUS, tenant,
+          new JsonObject().put("state", MessageType.RESUBSCRIBED), System.currentTimeMillis()));
     }
   }
 

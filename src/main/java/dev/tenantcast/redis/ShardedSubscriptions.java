@@ -24,16 +24,20 @@ import java.util.Set;
  * Sharded pub/sub on Redis Cluster (Redis 7): each wanted shard channel is subscribed (SSUBSCRIBE) on the master that
  * owns its slot, over one connection per such master, so a message crosses only its shard instead of every node. It
  * follows the cluster: a slot that moves away (the master pushes {@code sunsubscribe}), a MOVED answer, or a lost
- * master (failover) refresh the slot map and move the channels to their new masters. Each master connection has a
- * canary channel in one of that master's slots, published every third of the timeout: a connection that hears
- * nothing for the whole timeout is dropped. Confined to the subscriber verticle's event loop.
+ * master (failover) refresh the slot map and move the channels to their new masters. The slot map is read from one
+ * node at a time (the seeds, then every node of the last map), over a connection of its own: any live node knows the
+ * whole map, and a cluster client would first need every master it believes in, the dead one included. Each master
+ * connection has a canary channel in one of that master's slots, published every third of the timeout: a connection
+ * that hears nothing for the whole timeout is dropped. Confined to the subscriber verticle's event loop.
  */
 final class ShardedSubscriptions implements Subscriptions {
   private static final Logger LOG = LoggerFactory.getLogger(ShardedSubscriptions.class);
   private static final long MIN_REFRESH_MILLIS = 100;
 
   private final Vertx vertx;
-  private final Redis cluster;
+  /** Nodes to read the slot map from: the seeds first, then those of the last map. */
+  private final Set<String> knownNodes = new LinkedHashSet<>();
+  private int nextKnownNode;
   private final String canaryPrefix;
   private final long minBackoffMillis;
   private final long maxBackoffMillis;
@@ -103,10 +107,10 @@ final class ShardedSubscriptions implements Subscriptions {
     }
   }
 
-  ShardedSubscriptions(Vertx vertx, Redis cluster, String canaryPrefix, long minBackoffMillis, long maxBackoffMillis,
-                       long timeoutMillis, Listener listener) {
+  ShardedSubscriptions(Vertx vertx, List<String> seeds, String canaryPrefix, long minBackoffMillis,
+                       long maxBackoffMillis, long timeoutMillis, Listener listener) {
     this.vertx = vertx;
-    this.cluster = cluster;
+    this.knownNodes.addAll(seeds);
     this.canaryPrefix = canaryPrefix;
     this.minBackoffMillis = minBackoffMillis;
     this.maxBackoffMillis = maxBackoffMillis;
@@ -165,7 +169,7 @@ final class ShardedSubscriptions implements Subscriptions {
     }
     String owner = slots.owner(channel);
     if (owner == null) {
-      refresh();
+      refreshSoon(); // a slot no master covers: the cluster is failing over
       return;
     }
     Node node = node(owner);
@@ -223,17 +227,33 @@ final class ShardedSubscriptions implements Subscriptions {
     }
     refreshing = true;
     lastRefreshMillis = System.currentTimeMillis();
-    cluster.send(Request.cmd(Command.CLUSTER).arg("SLOTS")).onComplete(ar -> {
-      refreshing = false;
+    readSlots(0);
+  }
+
+  /** Asks the next known node; one that fails passes the question on, and a round with no answer backs off. */
+  private void readSlots(int asked) {
+    List<String> candidates = new ArrayList<>(knownNodes);
+    String endpoint = candidates.get(Math.floorMod(nextKnownNode++, candidates.size()));
+    RenewingRedis node = new RenewingRedis(vertx, "slot map " + endpoint,
+        () -> new RedisOptions().setConnectionString(endpoint).setMaxPoolSize(1), timeoutMillis);
+    node.send(Request.cmd(Command.CLUSTER).arg("SLOTS")).onComplete(ar -> {
+      node.close();
       if (closed) {
+        refreshing = false;
         return;
       }
+      if (ar.failed() && asked + 1 < candidates.size()) {
+        readSlots(asked + 1);
+        return;
+      }
+      refreshing = false;
       if (ar.failed()) {
         long delay = refreshBackoff.next();
         // once per outage at WARN: during a failover it fails many times a second until the cluster has settled
         if (!slotMapFailing) {
           slotMapFailing = true;
-          LOG.warn("Redis Cluster slot map unavailable ({}); retrying until it is back", ar.cause().getMessage());
+          LOG.warn("Redis Cluster slot map unavailable from every known node ({}); retrying until it is back",
+              ar.cause().getMessage());
         } else {
           LOG.debug("Redis Cluster slot map still unavailable ({}); retrying in {} ms", ar.cause().getMessage(),
               delay);
@@ -247,6 +267,7 @@ final class ShardedSubscriptions implements Subscriptions {
       }
       refreshBackoff.reset();
       slots = ClusterSlots.of(ar.result());
+      knownNodes.addAll(slots.nodes());
       rebalance();
     });
   }

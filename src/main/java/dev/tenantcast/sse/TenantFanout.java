@@ -206,37 +206,47 @@ final class TenantFanout {
     }
   }
 
-  /** Replays the group's events missed during a broker outage, once its broker is back. */
+  /** Replays the groups' events missed during a broker outage, once its broker is back. */
   void catchUpAll() {
-    for (TenantGroup group : new ArrayList<>(groups.values())) {
-      StreamPosition since = position(group);
-      List<SseStream> live = group.streams.stream().filter(s -> s.started() && !s.holding()).toList();
-      live.forEach(SseStream::hold);
-      broker.history(new HistoryRequest(group.tenant, since.tenant(), since.alerts())).onComplete(read -> {
-        History history = read.result();
-        List<Envelope> replay = history.complete() ? replay(history) : List.of();
-        for (SseStream stream : live) {
-          if (!all.contains(stream)) {
-            continue;
-          }
-          List<Envelope> held = stream.release();
-          if (!history.complete() || held == null) {
-            stream.enqueue(frame(null, Envelope.ofServer(MessageType.ERROR, new JsonObject()
-                .put("code", "EVENTS_MISSED").put("reason", history.complete() ? "TRIMMED" : history.gap().name())
-                .put("message", "events were missed during the outage and cannot be replayed: refetch the state"),
-                System.currentTimeMillis())));
-          }
-          send(stream, since, replay, held == null ? List.of() : held);
+    new ArrayList<>(groups.values()).forEach(this::catchUp);
+  }
+
+  /**
+   * Replays a group's events after its position: its live streams hold what arrives meanwhile, then get the history's
+   * events they lack, then the held ones, then live frames again.
+   */
+  private void catchUp(TenantGroup group) {
+    StreamPosition since = position(group);
+    List<SseStream> live = group.streams.stream().filter(s -> s.started() && !s.holding()).toList();
+    live.forEach(SseStream::hold);
+    broker.history(new HistoryRequest(group.tenant, since.tenant(), since.alerts())).onComplete(read -> {
+      History history = read.result();
+      List<Envelope> replay = history.complete() ? replay(history) : List.of();
+      for (SseStream stream : live) {
+        if (!all.contains(stream)) {
+          continue;
         }
-        for (Envelope event : replay) {
-          if (event.broadcast()) {
-            alertsHead = later(alertsHead, event.position());
-          } else {
-            advance(group, event);
-          }
+        List<Envelope> held = stream.release();
+        if (held != null) {
+          // notices held meanwhile (RESTORED) come first: they say what the events after them are
+          held.stream().filter(e -> e.id() == null).forEach(e -> stream.enqueue(frame(null, e)));
         }
-      });
-    }
+        if (!history.complete() || held == null) {
+          stream.enqueue(frame(null, Envelope.ofServer(MessageType.ERROR, new JsonObject()
+              .put("code", "EVENTS_MISSED").put("reason", history.complete() ? "TRIMMED" : history.gap().name())
+              .put("message", "events were missed during the outage and cannot be replayed: refetch the state"),
+              System.currentTimeMillis())));
+        }
+        send(stream, since, replay, held == null ? List.of() : held.stream().filter(e -> e.id() != null).toList());
+      }
+      for (Envelope event : replay) {
+        if (event.broadcast()) {
+          alertsHead = later(alertsHead, event.position());
+        } else {
+          advance(group, event);
+        }
+      }
+    });
   }
 
   private static List<Envelope> replay(History history) {
@@ -318,18 +328,30 @@ final class TenantFanout {
     return all.size();
   }
 
-  /** Sends a server-made event (no id) to every started stream. */
+  /** Sends a server-made event (no id) to every started stream; one that is catching up gets it after its replay. */
   void notice(Envelope envelope) {
-    enqueueAll(all, frame(null, envelope), null);
+    enqueueAll(all, frame(null, envelope), envelope);
   }
 
   private void deliverTenant(TenantGroup group, Envelope envelope) {
+    if (resubscribed(envelope)) {
+      catchUp(group); // from the last event before the gap: later live events are held, not skipped
+      return;
+    }
     advance(group, envelope);
     deliver(group, envelope);
   }
 
+  private static boolean resubscribed(Envelope envelope) {
+    return envelope.type() == MessageType.STATUS && MessageType.RESUBSCRIBED.equals(envelope.data().getString("state"));
+  }
+
   /** An alert moves every group's position, so each group gets a frame of its own (one per tenant, not per stream). */
   private void deliverBroadcast(Envelope envelope) {
+    if (resubscribed(envelope)) {
+      catchUpAll(); // the alerts' channel: every group replays its alerts from before the gap
+      return;
+    }
     if (envelope.id() == null) { // a notice from the broker
       notice(envelope);
       if (envelope.type() == MessageType.STATUS && "RESTORED".equals(envelope.data().getString("state"))) {

@@ -262,6 +262,49 @@ class TenantFanoutTest {
     assertTrue(sink.frames().get(3).startsWith("id: e1.100-4_0\n"), "live again, at the group's position");
   }
 
+  @Test
+  void eventsMissedBeforeAResubscriptionAreReplayedThoughLaterOnesArrivedLiveFirst() throws Exception {
+    TenantId acme = new TenantId("acme");
+    // Redis Cluster failover: event 2 went to the new master before this instance subscribed there; event 3 arrives
+    // live after the resubscription, before every other channel is back (RESTORED). History holds 1, 2 and 3.
+    List<Envelope> history = List.of(event(acme, 1), event(acme, 2), event(acme, 3));
+    List<Position> asked = new ArrayList<>();
+    broker.serveHistory(request -> {
+      if (request.tenantSince() == null) {
+        return Future.succeededFuture(new History(List.of(), List.of(), at(0), null, null));
+      }
+      synchronized (asked) {
+        asked.add(request.tenantSince());
+      }
+      long since = request.tenantSince().seq();
+      return Future.succeededFuture(new History(history.stream().filter(e -> e.position().seq() > since).toList(),
+          List.of(), at(3), null, null));
+    }).await(5, TimeUnit.SECONDS);
+    Added stream = add("acme", Long.MAX_VALUE);
+    broker.deliver(event(acme, 1));
+    settle();
+    onLoop(() -> {
+      broker.deliver(Envelope.of(null, null, MessageType.STATUS, acme,
+          new JsonObject().put("state", MessageType.RESUBSCRIBED), 100));
+      broker.deliver(event(acme, 3));
+      broker.deliver(Envelope.ofServer(MessageType.STATUS, new JsonObject().put("state", "RESTORED"), 100));
+      return null;
+    });
+    for (int i = 0; i < 100 && stream.sink().frames().size() < 4; i++) {
+      settle();
+    }
+    settle();
+    List<String> frames = stream.sink().frames();
+    assertEquals(4, frames.size(), "1, RESTORED, 2, 3, each once: " + frames);
+    assertTrue(frames.get(0).startsWith("id: e1.100-1_0\n"), frames.get(0));
+    assertTrue(frames.get(1).contains("\"RESTORED\""), frames.get(1));
+    assertTrue(frames.get(2).startsWith("id: e1.100-2_0\n"), "the missed one, from history: " + frames.get(2));
+    assertTrue(frames.get(3).startsWith("id: e1.100-3_0\n"), frames.get(3));
+    synchronized (asked) {
+      assertEquals(at(1), asked.get(0), "replayed from the last event before the gap");
+    }
+  }
+
   private static Position at(long seq) {
     return new Position("e1", 100, seq);
   }
