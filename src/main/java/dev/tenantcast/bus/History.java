@@ -14,7 +14,10 @@ public record History(List<Envelope> tenantEvents, List<Envelope> alerts, Positi
   public enum Gap {
     /** The events are older than what the history keeps ({@code history.maxLength}, {@code history.maxAgeSeconds}). */
     TRIMMED,
-    /** The position is from another epoch: the history was lost since (e.g. Redis restarted without persistence). */
+    /**
+     * The position is from another epoch: the history was lost since (e.g. Redis restarted without persistence). The
+     * events given, if any, are all those of the new epoch, which came after everything of the old one.
+     */
     EPOCH,
     /** History is off, or the broker cannot read it now. */
     UNAVAILABLE

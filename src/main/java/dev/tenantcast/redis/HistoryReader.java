@@ -110,7 +110,7 @@ final class HistoryReader {
       batch.add(Request.cmd(Command.XRANGE).arg(stream).arg("(" + since.streamId()).arg("+").arg("COUNT")
           .arg(maxReplay + 1));
     }
-    return redis.batch(batch).map(answers -> {
+    return redis.batch(batch).compose(answers -> {
       Response head = answers.get(1);
       String epoch = head.get(0).toString();
       long seq = head.get(1) == null ? 0 : head.get(1).toLong();
@@ -121,29 +121,45 @@ final class HistoryReader {
         recent.learnHead(tenant, newest, generation);
       }
       if (since == null) {
-        return new Part(List.of(), newest, null);
-      }
-      if (!since.epoch().equals(epoch)) {
-        return new Part(List.of(), newest, History.Gap.EPOCH);
-      }
-      if (since.seq() >= seq) {
-        return new Part(List.of(), newest, null);
+        return Future.succeededFuture(new Part(List.of(), newest, null));
       }
       Response oldest = answers.get(2);
       long oldestSeq = oldest.size() == 0 ? Long.MAX_VALUE : seqOf(oldest.get(0).get(0).toString());
+      if (!since.epoch().equals(epoch)) {
+        return newEpoch(tenant, epoch, newest, oldestSeq);
+      }
+      if (since.seq() >= seq) {
+        return Future.succeededFuture(new Part(List.of(), newest, null));
+      }
       Response after = answers.get(3);
       if (oldestSeq > since.seq() + 1 || after.size() > maxReplay) {
-        return new Part(List.of(), newest, History.Gap.TRIMMED);
+        return Future.succeededFuture(new Part(List.of(), newest, History.Gap.TRIMMED));
       }
-      List<Envelope> events = new ArrayList<>(after.size());
-      for (Response entry : after) {
-        Envelope event = decode(tenant, epoch, entry);
-        if (event != null) {
-          events.add(event);
-        }
-      }
-      return new Part(events, newest, null);
+      return Future.succeededFuture(new Part(decodeAll(tenant, epoch, after), newest, null));
     });
+  }
+
+  /**
+   * The asked position is from an epoch that is gone (Redis lost the history): what came before is lost, but every
+   * event of the new epoch came after it, so they are given with the gap when the history still holds them all.
+   */
+  private Future<Part> newEpoch(TenantId tenant, String epoch, Position newest, long oldestSeq) {
+    if (newest.seq() == 0 || oldestSeq != 1 || newest.seq() > maxReplay) {
+      return Future.succeededFuture(new Part(List.of(), newest, History.Gap.EPOCH));
+    }
+    return redis.send(Request.cmd(Command.XRANGE).arg(HistoryKeys.stream(tenant)).arg("-").arg("+").arg("COUNT")
+        .arg(maxReplay)).map(all -> new Part(decodeAll(tenant, epoch, all), newest, History.Gap.EPOCH));
+  }
+
+  private List<Envelope> decodeAll(TenantId tenant, String epoch, Response entries) {
+    List<Envelope> events = new ArrayList<>(entries.size());
+    for (Response entry : entries) {
+      Envelope event = decode(tenant, epoch, entry);
+      if (event != null) {
+        events.add(event);
+      }
+    }
+    return events;
   }
 
   /** A stream entry as the envelope it was published as; null for one that does not decode (never written by us). */

@@ -221,7 +221,8 @@ final class TenantFanout {
     live.forEach(SseStream::hold);
     broker.history(new HistoryRequest(group.tenant, since.tenant(), since.alerts())).onComplete(read -> {
       History history = read.result();
-      List<Envelope> replay = history.complete() ? replay(history) : List.of();
+      // after an epoch change (Redis lost its history) the new epoch's events are still given: all came after the gap
+      List<Envelope> replay = history.complete() || history.gap() == History.Gap.EPOCH ? replay(history) : List.of();
       for (SseStream stream : live) {
         if (!all.contains(stream)) {
           continue;
