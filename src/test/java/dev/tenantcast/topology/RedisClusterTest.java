@@ -244,7 +244,9 @@ class RedisClusterTest {
       assertEquals(List.of(503, 200), readiness, "/ready says what is happening");
       assertEquals(0, figures.lost(), "every event written to history arrived");
       assertEquals(0, figures.duplicated());
-      assertEquals(0, figures.deliveredThoughRefused());
+      // one publish at a time: only the one in flight when the master died can have run there without its answer
+      // reaching us (the caller got 503; a retry with the same Idempotency-Key would have been deduplicated)
+      assertTrue(figures.deliveredThoughRefused() <= 1, figures.toString());
       assertEquals(0, otherEvents.figures().lost());
       assertEquals(0, otherEvents.figures().duplicated());
       assertTrue(figures.received() > 0 && events.order().get(events.order().size() - 1) > figures.sent() - RATE,

@@ -79,7 +79,9 @@ class SentinelTest {
       assertEquals(List.of(503, 200), readiness, "/ready says what is happening");
       assertEquals(0, figures.lost(), "every event written to history arrived");
       assertEquals(0, figures.duplicated());
-      assertEquals(0, figures.deliveredThoughRefused());
+      // one publish at a time: only the one in flight when the master died can have run there without its answer
+      // reaching us (the caller got 503; a retry with the same Idempotency-Key would have been deduplicated)
+      assertTrue(figures.deliveredThoughRefused() <= 1, figures.toString());
       List<Integer> order = events.order();
       assertTrue(order.get(order.size() - 1) > figures.sent() - RATE, "deliveries flow again from the new master");
     }
