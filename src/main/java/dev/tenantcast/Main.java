@@ -5,6 +5,7 @@ import dev.tenantcast.app.TokenCommand;
 import dev.tenantcast.app.VerticleDescriptor;
 import dev.tenantcast.config.ConfigException;
 import dev.tenantcast.config.ConfigLoader;
+import dev.tenantcast.config.HttpConfig;
 import dev.tenantcast.config.TenantcastConfig;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -21,6 +22,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 /** Reads the configuration and deploys; {@code token ...} prints a development token instead. */
 public final class Main {
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+  /** After the drain, undeploying the other verticles and closing Vert.x get this long before the process exits. */
+  private static final long STOP_MARGIN_MILLIS = 10_000;
 
   private Main() {
   }
@@ -31,6 +34,15 @@ public final class Main {
       "                                                            print a development token",
       "       java -jar tenantcast.jar --help                       this text",
       "Configuration: conf/config.json, each key overridden by a TENANTCAST_* variable (see README, Configuration).");
+
+  /**
+   * The longest a SIGTERM takes from the signal to the exit: {@code http.drainMillis} for the connections to close,
+   * then a fixed margin for the rest of the stop; past it the process exits 0 regardless. An orchestrator's grace
+   * period (Kubernetes' terminationGracePeriodSeconds, less any preStop time) must exceed it, or it kills the drain.
+   */
+  public static long longestStopMillis(HttpConfig http) {
+    return http.drainMillis() + STOP_MARGIN_MILLIS;
+  }
 
   public static void main(String[] args) throws Exception {
     if (args.length > 0 && List.of("--help", "-h", "help").contains(args[0])) {
@@ -84,7 +96,7 @@ public final class Main {
       String host = config.http().host().equals("0.0.0.0") ? "localhost" : config.http().host();
       LOG.info("Demo dashboard: http://{}:{}/", host, config.http().port());
     }
-    Shutdown shutdown = new Shutdown(service, vertx, config.http().drainMillis());
+    Shutdown shutdown = new Shutdown(service, vertx, longestStopMillis(config.http()));
     // SIGTERM (a deploy, a scale-in) and SIGINT drain and exit 0, so that the orchestrator sees a clean stop; other
     // exits still stop the service through the hook.
     for (String signal : new String[] {"TERM", "INT"}) {
@@ -101,13 +113,13 @@ public final class Main {
   private static final class Shutdown implements Runnable {
     private final Tenantcast service;
     private final Vertx vertx;
-    private final long drainMillis;
+    private final long longestMillis;
     private final AtomicBoolean started = new AtomicBoolean();
 
-    Shutdown(Tenantcast service, Vertx vertx, long drainMillis) {
+    Shutdown(Tenantcast service, Vertx vertx, long longestMillis) {
       this.service = service;
       this.vertx = vertx;
-      this.drainMillis = drainMillis;
+      this.longestMillis = longestMillis;
     }
 
     @Override
@@ -116,7 +128,7 @@ public final class Main {
         return;
       }
       try {
-        service.stop().eventually(vertx::close).await(drainMillis + 10_000, TimeUnit.MILLISECONDS);
+        service.stop().eventually(vertx::close).await(longestMillis, TimeUnit.MILLISECONDS);
         LOG.info("Stopped");
       } catch (Exception e) {
         LOG.warn("Shutdown did not finish cleanly: {}", e.getMessage());
