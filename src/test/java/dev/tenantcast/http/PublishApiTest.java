@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -25,6 +26,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** POST /api/events and the publish bus address: authorization, validation, and many publishes at once. */
 @ExtendWith(VertxExtension.class)
@@ -119,12 +121,16 @@ class PublishApiTest {
 
   @Test
   void theTenantDefaultsToTheTokens() {
-    try (SseClient acme = fixture.open(fixture.tokens.forTenant("acme"))) {
+    try (SseClient acme = fixture.open(fixture.tokens.forTenant("acme"));
+         SseClient globex = fixture.open(fixture.tokens.forTenant("globex"))) {
       assertEquals("CONNECTED", acme.next().type());
+      assertEquals("CONNECTED", globex.next().type());
       Http.Reply reply = fixture.http.postJson("/api/events", fixture.tokens.forTenant("acme", "publisher"),
           event(null, "NOTIFICATION", new JsonObject().put("text", "no tenant named")));
       assertEquals(202, reply.status());
       assertEquals(reply.json().getString("id"), acme.nextContent().json().getString("id"));
+      SseEvent other = globex.poll(Duration.ofMillis(300));
+      assertTrue(other == null || "HEARTBEAT".equals(other.type()), "no other tenant gets it: " + other);
     }
     Http.Reply admin = fixture.http.postJson("/api/events", fixture.tokens.admin(),
         event(null, "NOTIFICATION", new JsonObject()));
