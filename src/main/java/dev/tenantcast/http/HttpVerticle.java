@@ -28,17 +28,20 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The HTTP verticle, one instance per event loop: the event streams, the publish API, stats, health, metrics, the
- * browser client and the demo dashboard. Every instance listens on the same port (Vert.x spreads connections over
- * them) and owns the connections and streams it accepted.
+ * API's OpenAPI document, the browser client and the demo dashboard. Every instance listens on the same port (Vert.x
+ * spreads connections over them) and owns the connections and streams it accepted.
  */
 public final class HttpVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(HttpVerticle.class);
 
   private final ServiceContext service;
+  // read when the verticle is made, as the publish script is, not on the event loop
+  private final OpenApiEndpoint openApi = OpenApiEndpoint.load();
   private HttpConfig config;
   private StreamHub streams;
   private ConnectionGuard guard;
   private HttpServer server;
+  private Router router;
 
   public HttpVerticle(ServiceContext service) {
     this.service = service;
@@ -62,7 +65,7 @@ public final class HttpVerticle extends VerticleBase {
     StatsEndpoint stats = new StatsEndpoint(service::statsJson, service.broker(), service.lifecycle());
     DemoEndpoint demo = new DemoEndpoint(vertx, demoConfig, jwt);
 
-    Router router = Router.router(vertx);
+    router = Router.router(vertx);
     Handler<RoutingContext> cors = origins.cors();
     if (cors != null) {
       router.route("/api/sse/dashboard").handler(cors);
@@ -82,6 +85,7 @@ public final class HttpVerticle extends VerticleBase {
         .handler(publish::publish);
     router.get("/api/sse/stats").handler(auth).handler(AuthHandler.requireAdmin("stats")).handler(stats::stats);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(service.instanceId()));
+    router.get(OpenApiEndpoint.PATH).handler(openApi); // this API's OpenAPI document (openapi/tenantcast.json)
     router.get("/api/demo/tenants").handler(demo::tenants);
     router.post("/api/demo/token").handler(BodyHandler.create(false).setBodyLimit(1024)).handler(demo::token);
     // The browser client (/tenantcast-client.js, .d.ts) and the demo dashboard at /.
@@ -127,6 +131,11 @@ public final class HttpVerticle extends VerticleBase {
       LOG.info("Drained {} streams", drained);
     }
     return server.shutdown(config.drainMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** The routes this instance serves, for the test that keeps the API document in step with them. */
+  Router router() {
+    return router;
   }
 
   private static Route getAndHead(Router router, String path) {

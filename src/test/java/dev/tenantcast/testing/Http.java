@@ -3,6 +3,7 @@ package dev.tenantcast.testing;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
@@ -44,6 +45,17 @@ public final class Http implements AutoCloseable {
       request.bearerTokenAuthentication(bearer);
     }
     return request.sendBuffer(Buffer.buffer(body));
+  }
+
+  /** Any method, with any headers and an optional body: the whole answer, headers and all. */
+  public HttpResponse<Buffer> send(HttpMethod method, String uri, MultiMap headers, String body) {
+    var request = client.request(method, uri)
+        .putHeaders(headers == null ? MultiMap.caseInsensitiveMultiMap() : headers);
+    try {
+      return (body == null ? request.send() : request.sendBuffer(Buffer.buffer(body))).await(15, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError("HTTP call failed: " + method + " " + uri, e);
+    }
   }
 
   /** POST with any headers and body bytes. */
