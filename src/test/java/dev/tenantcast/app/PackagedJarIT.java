@@ -68,4 +68,13 @@ class PackagedJarIT {
       assertTrue(shaded.getEntry("io/vertx/core/Vertx.class") != null);
     }
   }
+
+  @Test
+  void theJarCarriesTheApiDocumentAndThePublishScript() throws Exception {
+    // GET /openapi.json serves the first from the class path; producers are told to copy the second from the jar
+    try (ZipFile shaded = new ZipFile(JAR.toFile())) {
+      assertTrue(shaded.getEntry("openapi/tenantcast.json") != null, "openapi/tenantcast.json in the jar");
+      assertTrue(shaded.getEntry("redis/tenantcast-publish.lua") != null, "the publish script in the jar");
+    }
+  }
 }
