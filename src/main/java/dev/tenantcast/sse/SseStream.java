@@ -1,6 +1,8 @@
 package dev.tenantcast.sse;
 
 import dev.tenantcast.bus.Envelope;
+import dev.tenantcast.bus.Position;
+import dev.tenantcast.bus.StreamPosition;
 import dev.tenantcast.bus.TenantId;
 import io.vertx.core.buffer.Buffer;
 
@@ -32,6 +34,12 @@ final class SseStream {
   /** Live events held while the stream's history is read (null: not holding); overflowed: held more than allowed. */
   private List<Envelope> held;
   private boolean overflowed;
+  /**
+   * Where a replay left each history of this stream, until live events pass it (then null): the history read can see
+   * an event before its live copy arrives, and that late copy must not be sent again.
+   */
+  private Position replayedTenant;
+  private Position replayedAlerts;
 
   SseStream(String id, TenantId tenant, long expiresAtMillis, StreamSink sink, Runnable onClosed) {
     this.id = id;
@@ -92,6 +100,29 @@ final class SseStream {
       return;
     }
     held.add(event);
+  }
+
+  /** Where a replay (history, then the held events) has taken this stream. */
+  void replayedUpTo(StreamPosition position) {
+    replayedTenant = position.tenant();
+    replayedAlerts = position.alerts();
+  }
+
+  /** Whether a live event was already sent by a replay; the first live event past the replay ends the check. */
+  boolean replayed(Envelope event) {
+    Position upTo = event.broadcast() ? replayedAlerts : replayedTenant;
+    if (upTo == null || event.position() == null) {
+      return false;
+    }
+    if (!event.position().after(upTo)) {
+      return true;
+    }
+    if (event.broadcast()) {
+      replayedAlerts = null;
+    } else {
+      replayedTenant = null;
+    }
+    return false;
   }
 
   /** Stops holding: the held events, or null when there were more than allowed. */

@@ -201,6 +201,7 @@ final class TenantFanout {
         stream.enqueue(frame(sseId(position, event), event));
       }
     }
+    stream.replayedUpTo(position);
     if (stream.hasPending()) {
       markDirty(stream);
     }
@@ -394,7 +395,7 @@ final class TenantFanout {
         }
         continue;
       }
-      if (!stream.started()) {
+      if (!stream.started() || (held != null && stream.replayed(held))) {
         continue;
       }
       boolean idle = !stream.hasPending();
