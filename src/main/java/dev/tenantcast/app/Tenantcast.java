@@ -1,5 +1,6 @@
 package dev.tenantcast.app;
 
+import dev.tenantcast.auth.JwksCache;
 import dev.tenantcast.config.ConfigException;
 import dev.tenantcast.config.RedisConfig;
 import dev.tenantcast.config.TenantcastConfig;
@@ -32,9 +33,9 @@ import java.util.EnumSet;
 import java.util.List;
 
 /**
- * One running service instance in a Vert.x instance: chooses its Redis (the configured one, or an embedded one), then
- * deploys the verticles of the descriptors, in order. {@link #stop()} drains, undeploys them and stops the embedded
- * Redis.
+ * One running service instance in a Vert.x instance: chooses its Redis (the configured one, or an embedded one),
+ * starts fetching the identity provider's keys (with a JWKS URL), then deploys the verticles of the descriptors, in
+ * order. {@link #stop()} drains, undeploys them, stops the key refreshes and the embedded Redis.
  */
 public final class Tenantcast {
   private static final Logger LOG = LoggerFactory.getLogger(Tenantcast.class);
@@ -59,10 +60,12 @@ public final class Tenantcast {
       LOG.info("Network transport: NIO ({})", String.valueOf(vertx.unavailableNativeTransportCause()));
     }
     MeterRegistry registry = BackendRegistries.getNow(config.instanceId());
-    ServiceContext context = ServiceContext.create(config.instanceId(), config.http(),
-        registry != null ? registry : new SimpleMeterRegistry());
     return vertx.executeBlocking(() -> chooseRedis(config.redis()))
         .compose(embedded -> {
+          // Not awaited: the service starts while the identity provider is down, and is not ready until keys arrive.
+          JwksCache jwks = config.jwt().jwks() == null ? null : JwksCache.start(vertx, config.jwt().jwks());
+          ServiceContext context = ServiceContext.create(config.instanceId(), config.http(), jwks,
+              registry != null ? registry : new SimpleMeterRegistry());
           String url = embedded != null ? embedded.url() : config.redis().describe();
           Tenantcast service = new Tenantcast(vertx, context, url, embedded);
           return service.deployAll(config, verticles).map(service)
@@ -77,6 +80,10 @@ public final class Tenantcast {
     // names and tags: Micrometer keeps the first, so they would count one event loop's share only, and it warns at
     // every start. tenantcast_connections_open and tenantcast_streams_open count over all of them instead.
     registry.config().meterFilter(MeterFilter.denyNameStartsWith("vertx.http.server.active."));
+    // The one HTTP client, the JWKS fetcher's, opens a connection per fetch, minutes apart: its gauges would be
+    // registered again at each fetch (Micrometer warns), and tenantcast_jwks_* say what matters.
+    registry.config().meterFilter(MeterFilter.deny(id -> id.getName().startsWith("vertx.http.client.")
+        || id.getName().startsWith("vertx.pool.") && "http".equals(id.getTag("pool_type"))));
     VertxBuilder builder = Vertx.builder().withMetrics(new MicrometerMetricsFactory(registry));
     return config.eventBus().clustered() ? EventBusCluster.join(builder, vertxOptions(config), config.eventBus())
         : Future.succeededFuture(builder.with(vertxOptions(config)).build());
@@ -120,6 +127,9 @@ public final class Tenantcast {
     Future<Void> undeployed = Future.succeededFuture();
     for (String id : deployments) {
       undeployed = undeployed.eventually(() -> vertx.undeploy(id).otherwiseEmpty());
+    }
+    if (context.jwks() != null) {
+      undeployed = undeployed.eventually(() -> context.jwks().close().otherwiseEmpty());
     }
     return undeployed.eventually(() -> {
       if (embeddedRedis != null) {

@@ -28,6 +28,9 @@ public final class TokenSigner {
     if (config.publicKey() != null) {
       throw new IllegalStateException("jwt.publicKey is set: sign tokens with your private key instead");
     }
+    if (config.jwks() != null) {
+      throw new IllegalStateException("jwt.jwksUrl is set: tokens come from your identity provider");
+    }
     return new TokenSigner(JWTAuth.create(vertx, new JWTAuthOptions()
         .addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(config.secret()))), config);
   }

@@ -3,7 +3,9 @@ package dev.tenantcast.auth;
 import dev.tenantcast.bus.TenantId;
 import dev.tenantcast.config.ConfigException;
 import dev.tenantcast.config.JwtConfig;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -23,32 +25,70 @@ import java.security.KeyFactory;
 import java.security.cert.CertificateFactory;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Base64;
+import java.util.Base64.Decoder;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.function.LongSupplier;
 
 /**
- * Verifies tokens: signature (HS256 secret, or RS256/ES256 public key from a PEM or JWKS file; only the configured
- * keys' algorithms are accepted, so {@code alg: none} and algorithm confusion fail), {@code exp} a number, not passed
- * and not further away than {@code jwt.maxLifetimeSeconds}, {@code nbf}/{@code iat} numbers when present,
- * {@code iss}/{@code aud} when configured, and a valid tenant claim when there is one.
+ * Verifies tokens: signature (HS256 secret, RS256/ES256 public key from a PEM or JWKS file, or the RS256, ES256
+ * and EdDSA keys of an identity provider's JWKS URL; only the keys' own algorithms are accepted, so {@code alg: none}
+ * and algorithm confusion fail), {@code exp} a number, not passed and not further away than
+ * {@code jwt.maxLifetimeSeconds}, {@code nbf}/{@code iat} numbers when present, {@code iss}/{@code aud} when
+ * configured, and a valid tenant claim when there is one. One instance per event loop: it answers on the caller's.
  */
 public final class TokenVerifier {
   private static final int MAX_TOKEN_LENGTH = 8192;
+  private static final Decoder BASE64URL = Base64.getUrlDecoder();
 
-  private final JWTAuth jwt;
+  private final Vertx vertx;
+  private final JWTOptions checks;
+  /** The secret's or the key file's verifier; null with a JWKS URL. */
+  private final JWTAuth fixed;
+  /** The JWKS URL's keys; null without one. */
+  private final JwksCache jwks;
   private final String tenantClaim;
   private final long maxLifetimeMillis;
   private final LongSupplier clock;
+  /** The verifier built from the key set last seen, rebuilt when the cache holds another. */
+  private volatile Built built;
 
-  private TokenVerifier(JWTAuth jwt, String tenantClaim, long maxLifetimeMillis, LongSupplier clock) {
-    this.jwt = jwt;
-    this.tenantClaim = tenantClaim;
-    this.maxLifetimeMillis = maxLifetimeMillis;
-    this.clock = clock;
+  private record Built(KeySet keys, JWTAuth jwt) {
   }
 
+  private TokenVerifier(Vertx vertx, JwtConfig config, JWTAuth fixed, JwksCache jwks) {
+    this.vertx = vertx;
+    this.checks = checks(config);
+    this.fixed = fixed;
+    this.jwks = jwks;
+    this.tenantClaim = config.tenantClaim();
+    this.maxLifetimeMillis = config.maxLifetimeSeconds() * 1000L;
+    this.clock = System::currentTimeMillis;
+  }
+
+  /** A verifier with the configured secret or key file; a JWKS URL needs the service's {@link JwksCache}. */
   public static TokenVerifier create(Vertx vertx, JwtConfig config) {
+    return create(vertx, config, null);
+  }
+
+  /** @param jwks the service's cache of the keys of {@code jwt.jwksUrl}, or null when it is not set */
+  public static TokenVerifier create(Vertx vertx, JwtConfig config, JwksCache jwks) {
+    if ((config.jwks() != null) != (jwks != null)) {
+      throw new IllegalArgumentException("a JwksCache is needed exactly when jwt.jwksUrl is set");
+    }
+    if (jwks != null) {
+      return new TokenVerifier(vertx, config, null, jwks);
+    }
+    JWTAuthOptions options = new JWTAuthOptions().setJWTOptions(checks(config));
+    if (config.publicKey() != null) {
+      addPublicKeys(options, Path.of(config.publicKey()));
+    } else {
+      options.addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(config.secret()));
+    }
+    return new TokenVerifier(vertx, config, JWTAuth.create(vertx, options), null);
+  }
+
+  private static JWTOptions checks(JwtConfig config) {
     JWTOptions checks = new JWTOptions().setLeeway(config.leewaySeconds());
     if (config.issuer() != null) {
       checks.setIssuer(config.issuer());
@@ -56,14 +96,7 @@ public final class TokenVerifier {
     if (config.audience() != null) {
       checks.addAudience(config.audience());
     }
-    JWTAuthOptions options = new JWTAuthOptions().setJWTOptions(checks);
-    if (config.publicKey() != null) {
-      addPublicKeys(options, Path.of(config.publicKey()));
-    } else {
-      options.addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(config.secret()));
-    }
-    return new TokenVerifier(JWTAuth.create(vertx, options), config.tenantClaim(),
-        config.maxLifetimeSeconds() * 1000L, System::currentTimeMillis);
+    return checks;
   }
 
   public Future<Principal> verify(String token) {
@@ -74,6 +107,16 @@ public final class TokenVerifier {
     if (token.length() > MAX_TOKEN_LENGTH || token.chars().filter(c -> c == '.').count() != 2) {
       return Future.failedFuture(new InvalidTokenException("the token is not a JWT"));
     }
+    return (jwks == null ? Future.succeededFuture(fixed) : verifierFor(token))
+        .compose(jwt -> authenticate(jwt, token))
+        .compose(verified -> {
+          JsonObject claims = verified.attributes().getJsonObject("accessToken");
+          return claims == null ? Future.failedFuture(new InvalidTokenException("the token has no claims"))
+              : principal(claims);
+        });
+  }
+
+  private static Future<User> authenticate(JWTAuth jwt, String token) {
     Future<User> user;
     try {
       user = jwt.authenticate(new TokenCredentials(token));
@@ -81,13 +124,60 @@ public final class TokenVerifier {
       // JWTAuth throws, rather than fails, on some claim types it did not expect (exp as a string)
       user = Future.failedFuture(e);
     }
-    return user
-        .recover(e -> Future.failedFuture(new InvalidTokenException("the token is invalid or expired")))
-        .compose(verified -> {
-          JsonObject claims = verified.attributes().getJsonObject("accessToken");
-          return claims == null ? Future.failedFuture(new InvalidTokenException("the token has no claims"))
-              : principal(claims);
-        });
+    return user.recover(e -> Future.failedFuture(new InvalidTokenException("the token is invalid or expired")));
+  }
+
+  /**
+   * The verifier with the JWKS keys for this token: the current ones when they hold its {@code kid}, else those of
+   * a fresh fetch, which the cache allows only once per {@code jwt.jwksMinRefreshSeconds}.
+   */
+  private Future<JWTAuth> verifierFor(String token) {
+    String kid;
+    try {
+      JsonObject header = new JsonObject(new String(BASE64URL.decode(token.substring(0, token.indexOf('.'))),
+          StandardCharsets.UTF_8));
+      Object value = header.getValue("kid");
+      if (value != null && !(value instanceof String)) {
+        return Future.failedFuture(new InvalidTokenException("the token's kid is not a string"));
+      }
+      kid = (String) value;
+    } catch (RuntimeException e) {
+      return Future.failedFuture(new InvalidTokenException("the token is not a JWT"));
+    }
+    KeySet keys = jwks.keys();
+    if (keys != null && keys.knows(kid)) {
+      return Future.succeededFuture(verifierOf(keys));
+    }
+    return onCallersContext(jwks.refresh()).compose(fresh -> {
+      if (fresh.knows(kid)) {
+        return Future.succeededFuture(verifierOf(fresh));
+      }
+      jwks.unknownKid();
+      return Future.failedFuture(new InvalidTokenException("the token's kid names none of the identity provider's "
+          + "keys"));
+    });
+  }
+
+  private JWTAuth verifierOf(KeySet keys) {
+    Built current = built;
+    if (current == null || current.keys() != keys) {
+      // Never a JWTAuth without keys: it would accept unsigned tokens. A KeySet holds at least one key.
+      current = new Built(keys, JWTAuth.create(vertx, new JWTAuthOptions().setJWTOptions(checks)
+          .setJwks(keys.jwks())));
+      built = current;
+    }
+    return current.jwt();
+  }
+
+  /** A fetch completes on the cache's context: the answer goes back to the caller's event loop (the request's). */
+  private static <T> Future<T> onCallersContext(Future<T> future) {
+    Context caller = Vertx.currentContext();
+    if (caller == null || future.isComplete()) {
+      return future;
+    }
+    Promise<T> here = Promise.promise();
+    future.onComplete(done -> caller.runOnContext(v -> here.handle(done)));
+    return here.future();
   }
 
   private Future<Principal> principal(JsonObject claims) {

@@ -1,6 +1,7 @@
 package dev.tenantcast.http;
 
 import dev.tenantcast.auth.InvalidTokenException;
+import dev.tenantcast.auth.KeysUnavailableException;
 import dev.tenantcast.bus.PublishException;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
@@ -65,6 +66,9 @@ public record ApiError(int status, String code, String message, Integer retryAft
     }
     if (failure instanceof InvalidTokenException e) {
       return unauthorized(e.getMessage());
+    }
+    if (failure instanceof KeysUnavailableException e) {
+      return unavailable("keys_unavailable", e.getMessage(), e.retryAfterSeconds());
     }
     if (failure instanceof PublishException e) {
       return switch (e.failure()) {

@@ -58,11 +58,12 @@ public final class HttpVerticle extends VerticleBase {
     streams = new StreamHub(vertx, broker, service.stats(), service.metrics(), service.instanceId(),
         config.heartbeatSeconds(), config.retryMillis(), config.streamBufferBytes(), history.maxReplay());
     guard = new ConnectionGuard(vertx, config, limits.connections(), service.stats());
-    AuthHandler auth = new AuthHandler(TokenVerifier.create(vertx, jwt));
+    AuthHandler auth = new AuthHandler(TokenVerifier.create(vertx, jwt, service.jwks()));
     OriginPolicy origins = new OriginPolicy(config);
     PublishEndpoint publish = new PublishEndpoint(broker, limits.publishes(), limits.bodyBytes(), origins, config,
         service.stats());
-    StatsEndpoint stats = new StatsEndpoint(service::statsJson, service.broker(), service.lifecycle());
+    StatsEndpoint stats = new StatsEndpoint(service::statsJson, service.broker(), service.lifecycle(),
+        service.jwks());
     DemoEndpoint demo = new DemoEndpoint(vertx, demoConfig, jwt);
 
     router = Router.router(vertx);

@@ -1,5 +1,6 @@
 package dev.tenantcast.http;
 
+import dev.tenantcast.auth.JwksCache;
 import dev.tenantcast.bus.BrokerStatus;
 import dev.tenantcast.service.Lifecycle;
 import io.vertx.core.http.HttpHeaders;
@@ -13,11 +14,14 @@ final class StatsEndpoint {
   private final Supplier<JsonObject> stats;
   private final BrokerStatus broker;
   private final Lifecycle lifecycle;
+  /** The JWKS URL's keys, or null when tokens are verified with a secret or a key file. */
+  private final JwksCache jwks;
 
-  StatsEndpoint(Supplier<JsonObject> stats, BrokerStatus broker, Lifecycle lifecycle) {
+  StatsEndpoint(Supplier<JsonObject> stats, BrokerStatus broker, Lifecycle lifecycle, JwksCache jwks) {
     this.stats = stats;
     this.broker = broker;
     this.lifecycle = lifecycle;
+    this.jwks = jwks;
   }
 
   void stats(RoutingContext ctx) {
@@ -29,12 +33,19 @@ final class StatsEndpoint {
     Json.send(ctx.response(), 200, new JsonObject().put("status", "UP"));
   }
 
-  /** Readiness: events reach this instance, and it is not draining. */
+  /**
+   * Readiness: events reach this instance, it is not draining, and it can verify tokens (with a JWKS URL: its keys
+   * arrived once; they stay in use through later outages of the provider).
+   */
   void ready(RoutingContext ctx) {
-    boolean ready = broker.ready() && !lifecycle.draining();
-    JsonObject body = new JsonObject().put("status", ready ? "UP" : "DOWN")
-        .put("checks", new JsonObject().put("http", lifecycle.draining() ? "DRAINING" : "UP")
-            .put("broker", broker.ready() ? "UP" : "DOWN"));
+    boolean keys = jwks == null || jwks.ready();
+    boolean ready = broker.ready() && !lifecycle.draining() && keys;
+    JsonObject checks = new JsonObject().put("http", lifecycle.draining() ? "DRAINING" : "UP")
+        .put("broker", broker.ready() ? "UP" : "DOWN");
+    if (jwks != null) {
+      checks.put("jwks", keys ? "UP" : "DOWN");
+    }
+    JsonObject body = new JsonObject().put("status", ready ? "UP" : "DOWN").put("checks", checks);
     if (!ready) {
       ctx.response().putHeader(HttpHeaders.RETRY_AFTER, "2");
     }

@@ -1,5 +1,6 @@
 package dev.tenantcast.service;
 
+import dev.tenantcast.auth.JwksCache;
 import dev.tenantcast.bus.BrokerStatus;
 import dev.tenantcast.bus.EventIds;
 import dev.tenantcast.config.HttpConfig;
@@ -13,11 +14,14 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * What the verticles of one service instance share: its id, its id sequences, its counters and meters, its broker's
- * status, the limits that span all HTTP verticle instances, and whether it is draining. Handed to each verticle's
- * constructor, so two service instances in one JVM (as in the tests) never share state.
+ * status, the limits that span all HTTP verticle instances, the identity provider's keys, and whether it is
+ * draining. Handed to each verticle's constructor, so two service instances in one JVM (as in the tests) never share
+ * state.
+ *
+ * @param jwks the keys of {@code jwt.jwksUrl}, fetched once for all HTTP verticle instances; null when it is not set
  */
 public record ServiceContext(String instanceId, EventIds ids, ServiceStats stats, ServiceMetrics metrics,
-                             BrokerStatus broker, SharedLimits limits, Lifecycle lifecycle) {
+                             BrokerStatus broker, SharedLimits limits, Lifecycle lifecycle, JwksCache jwks) {
 
   /** The limits that count across the HTTP verticle instances: streams, connections and body bytes in memory. */
   public record SharedLimits(StreamAdmission streams, Budget connections, Budget bodyBytes, PublishLimits publishes) {
@@ -30,25 +34,34 @@ public record ServiceContext(String instanceId, EventIds ids, ServiceStats stats
     }
   }
 
-  /** Everything {@code GET /api/sse/stats} shows: the counters, the open streams and connections, the broker. */
+  /**
+   * Everything {@code GET /api/sse/stats} shows: the counters, the open streams and connections, the broker, and the
+   * JWKS keys when there is a JWKS URL.
+   */
   public JsonObject statsJson() {
     JsonObject byTenant = new JsonObject();
     limits.streams().byTenant().forEach(byTenant::put);
-    return stats.toJson()
+    JsonObject json = stats.toJson()
         .put("connections", new JsonObject()
             .put("total", limits.streams().open())
             .put("byTenant", byTenant)
             .put("http", limits.connections().used())
             .put("bodyBytesInMemory", limits.bodyBytes().used()))
         .put("broker", broker.toJson());
+    return jwks == null ? json : json.put("jwks", jwks.toJson());
   }
 
-  public static ServiceContext create(String instanceId, HttpConfig http, MeterRegistry registry) {
+  /** @param jwks the keys of {@code jwt.jwksUrl}, or null when it is not set */
+  public static ServiceContext create(String instanceId, HttpConfig http, JwksCache jwks, MeterRegistry registry) {
     ServiceStats stats = new ServiceStats(instanceId);
     BrokerStatus broker = new BrokerStatus();
     SharedLimits limits = SharedLimits.of(http);
-    return new ServiceContext(instanceId, new EventIds(instanceId), stats,
-        new ServiceMetrics(registry, stats, broker, limits.streams()::open,
-            limits.connections()::used), broker, limits, new Lifecycle());
+    ServiceMetrics metrics = new ServiceMetrics(registry, stats, broker, limits.streams()::open,
+        limits.connections()::used);
+    if (jwks != null) {
+      metrics.watch(jwks);
+    }
+    return new ServiceContext(instanceId, new EventIds(instanceId), stats, metrics, broker, limits, new Lifecycle(),
+        jwks);
   }
 }

@@ -1,5 +1,6 @@
 package dev.tenantcast.stats;
 
+import dev.tenantcast.auth.JwksCache;
 import dev.tenantcast.bus.BrokerStatus;
 import dev.tenantcast.bus.RejectReason;
 import dev.tenantcast.limits.Refusal;
@@ -20,6 +21,7 @@ import java.util.function.ToDoubleFunction;
  * of series stays bounded.
  */
 public final class ServiceMetrics {
+  private final MeterRegistry registry;
   private final Timer deliveryLatency;
 
   /**
@@ -28,6 +30,7 @@ public final class ServiceMetrics {
    */
   public ServiceMetrics(MeterRegistry registry, ServiceStats stats, BrokerStatus broker, IntSupplier openStreams,
                         LongSupplier openConnections) {
+    this.registry = registry;
     Gauge.builder("tenantcast.streams.open", openStreams::getAsInt).description("open event streams")
         .register(registry);
     Gauge.builder("tenantcast.connections.open", openConnections::getAsLong)
@@ -63,6 +66,18 @@ public final class ServiceMetrics {
             Duration.ofMillis(10), Duration.ofMillis(25), Duration.ofMillis(50), Duration.ofMillis(100),
             Duration.ofMillis(250), Duration.ofMillis(1000), Duration.ofMillis(5000))
         .register(registry);
+  }
+
+  /** Adds the meters of the identity provider's key set, when tokens are verified with a JWKS URL. */
+  public void watch(JwksCache jwks) {
+    FunctionCounter.builder("tenantcast.jwks.fetches", jwks, JwksCache::fetches)
+        .description("fetches of the JWKS URL, by result").tag("result", "success").register(registry);
+    FunctionCounter.builder("tenantcast.jwks.fetches", jwks, JwksCache::failures)
+        .description("fetches of the JWKS URL, by result").tag("result", "failure").register(registry);
+    Gauge.builder("tenantcast.jwks.keys", jwks, JwksCache::keyCount)
+        .description("signing keys in use from the JWKS URL (0: none yet, every token gets 503)").register(registry);
+    FunctionCounter.builder("tenantcast.jwks.unknown.kids", jwks, JwksCache::unknownKids)
+        .description("tokens refused because their kid is in no key set of the JWKS URL").register(registry);
   }
 
   /** Records one message written to the streams of one HTTP verticle instance. */

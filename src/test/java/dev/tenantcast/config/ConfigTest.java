@@ -90,6 +90,28 @@ class ConfigTest {
   }
 
   @Test
+  void aJwksUrlReplacesTheSecret() {
+    TenantcastConfig config = load(Map.of("TENANTCAST_JWT_JWKS_URL", "https://idp.example/realms/r/certs",
+        "TENANTCAST_JWT_JWKS_REFRESH_SECONDS", "300", "TENANTCAST_JWT_JWKS_MIN_REFRESH_SECONDS", "10"));
+    assertEquals(new JwtConfig.Jwks("https://idp.example/realms/r/certs", 300, 10), config.jwt().jwks());
+    assertTrue(!config.jwt().usesDevelopmentSecret(), "the development secret is not in use with a JWKS URL");
+    assertNull(load(Map.of()).jwt().jwks());
+    assertEquals(600, TenantcastConfig.from(ConfigLoader.load(HERE, Map.of("TENANTCAST_JWT_JWKS_URL",
+        "http://127.0.0.1:8081/jwks.json"))).jwt().jwks().refreshSeconds());
+  }
+
+  @Test
+  void aBadJwksSettingStopsTheStartNamingTheKey() {
+    assertTrue(failure(Map.of("TENANTCAST_JWT_JWKS_URL", "idp.example/certs")).contains("'jwt.jwksUrl'"));
+    assertTrue(failure(Map.of("TENANTCAST_JWT_JWKS_URL", "ftp://idp.example/certs")).contains("'jwt.jwksUrl'"));
+    assertTrue(failure(Map.of("TENANTCAST_JWT_JWKS_URL", "https://idp.example/certs",
+        "TENANTCAST_JWT_PUBLIC_KEY", "pom.xml")).contains("both set"));
+    assertTrue(failure(Map.of("TENANTCAST_JWT_JWKS_REFRESH_SECONDS", "0")).contains("'jwt.jwksRefreshSeconds'"));
+    assertTrue(failure(Map.of("TENANTCAST_JWT_JWKS_MIN_REFRESH_SECONDS", "700"))
+        .contains("'jwt.jwksMinRefreshSeconds'"));
+  }
+
+  @Test
   void unknownKeysInAFileAreErrors() {
     JsonObject json = ConfigLoader.defaults(HERE);
     json.getJsonObject("http").put("prot", 8080);

@@ -35,6 +35,11 @@ public final class Http implements AutoCloseable {
     return get(uri, null);
   }
 
+  /** A GET without waiting, for many requests in flight at once. */
+  public io.vertx.core.Future<Reply> getAsync(String uri) {
+    return client.get(uri).send().map(Http::toReply);
+  }
+
   public Reply postJson(String uri, String bearer, String body) {
     return await(postAsync(uri, bearer, body));
   }
