@@ -34,6 +34,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 class ContainerImageIT {
   private static final Path IMAGE_TAR = Path.of("target", "jib-image.tar");
   private static final Path IMAGE_ID = Path.of("target", "jib-image.id");
+  private static final Path CLASSES = Path.of("target", "classes", "dev", "tenantcast", "Main.class");
   private static final Duration PODMAN = Duration.ofMinutes(2);
   /** image.uid in pom.xml */
   private static final String UID = "10001";
@@ -46,6 +47,8 @@ class ContainerImageIT {
         + "here (on Debian: apt-get install podman; .ci/run does)");
     assertTrue(Files.isRegularFile(IMAGE_TAR) && Files.isRegularFile(IMAGE_ID), "podman is installed but "
         + IMAGE_TAR + " is missing: the \"image\" profile builds it (mvn -Pimage package)");
+    assertTrue(Files.getLastModifiedTime(IMAGE_TAR).compareTo(Files.getLastModifiedTime(CLASSES)) >= 0,
+        IMAGE_TAR + " is older than the classes: it was built by an earlier run (mvn -Pimage package)");
     String image = Files.readString(IMAGE_ID).strip();
     podman.ok(PODMAN, "load", "-i", IMAGE_TAR.toString());
     String name = "tenantcast-it-" + ProcessHandle.current().pid();
