@@ -1,12 +1,12 @@
 // Logic tests of the browser client, with a fake EventSource and node's mock timers.
-// Run: node --test src/test/js/
+// Run: npm test (in clients/js), or node --test test/
 import { test, beforeEach, afterEach, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import TenantcastClientDefault, {
   TenantcastClient,
   createTenantcastClient,
   MESSAGE_TYPES,
-} from '../../main/resources/webroot/tenantcast-client.js';
+} from '../src/tenantcast-client.js';
 
 /** A fresh fake EventSource class per test: records every instance, lets the test drive it. */
 function fakeEventSource() {
