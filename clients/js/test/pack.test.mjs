@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,7 +28,7 @@ test('npm pack makes a tarball that installs into an empty project and imports b
   assert.ok(existsSync(tarball), tarball);
 
   const shipped = packed.files.map((f) => f.path).sort();
-  assert.deepEqual(shipped, ['CHANGELOG.md', 'LICENSE', 'README.md', 'package.json',
+  assert.deepEqual(shipped, ['CHANGELOG.md', 'LICENSE', 'README.md', 'package.json', 'src/react.d.ts', 'src/react.js',
     'src/tenantcast-client.d.ts', 'src/tenantcast-client.js']);
 
   const consumer = mkdtempSync(join(tmpdir(), 'tenantcast-consumer-'));
@@ -39,20 +39,23 @@ test('npm pack makes a tarball that installs into an empty project and imports b
     const installed = join(consumer, 'node_modules', '@tenantcast', 'client');
     assert.equal(JSON.parse(readFileSync(join(installed, 'package.json'), 'utf8')).version, manifest.version);
     assert.ok(!existsSync(join(consumer, 'node_modules', 'react')), 'react is not installed with the client');
+    // A React app has its own React; this one borrows the package's devDependency.
+    symlinkSync(join(packageDir, 'node_modules', 'react'), join(consumer, 'node_modules', 'react'), 'dir');
 
     const check = `
       import { createTenantcastClient, TenantcastClient, MESSAGE_TYPES } from '@tenantcast/client';
+      import { useTenantcast } from '@tenantcast/client/react';
       class FakeEventSource { close() {} }
       const client = createTenantcastClient({ EventSource: FakeEventSource });
       let privatePath;
-      try { await import('@tenantcast/client/src/tenantcast-client.js'); privatePath = 'importable'; }
+      try { await import('@tenantcast/client/src/react.js'); privatePath = 'importable'; }
       catch (e) { privatePath = e.code; }
       console.log(JSON.stringify({ client: client instanceof TenantcastClient, state: client.state,
-        types: MESSAGE_TYPES.length, privatePath }));`;
+        types: MESSAGE_TYPES.length, hook: typeof useTenantcast, privatePath }));`;
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', check], { cwd: consumer, encoding: 'utf8' });
-    assert.deepEqual(JSON.parse(out), { client: true, state: 'idle', types: 7,
+    assert.deepEqual(JSON.parse(out), { client: true, state: 'idle', types: 7, hook: 'function',
       privatePath: 'ERR_PACKAGE_PATH_NOT_EXPORTED' });
-    for (const types of [manifest.exports['.'].types]) {
+    for (const types of [manifest.exports['.'].types, manifest.exports['./react'].types]) {
       assert.ok(existsSync(join(installed, types)), `${types} is installed`);
     }
   } finally {
