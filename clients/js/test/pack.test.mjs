@@ -1,6 +1,6 @@
 // The package as users get it: `npm pack` makes a tarball that installs into an empty project, whose two entry points
 // import by their package names. The tarball goes to $TENANTCAST_PACK_DIR (Maven sets target/npm), else a temp dir.
-// Run: npm test (in clients/js), or node --test test/
+// Run: npm test (in clients/js), or node --test test/*.test.mjs
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';

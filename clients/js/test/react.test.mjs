@@ -1,6 +1,6 @@
 // The React hook under node: React's own renderer (react-dom/client, act) in a jsdom document, the real client with
 // a real EventSource implementation (the eventsource package), against a tiny real SSE server (sse-server.mjs).
-// Run: npm test (in clients/js), or node --test test/
+// Run: npm test (in clients/js), or node --test test/*.test.mjs
 import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { JSDOM } from 'jsdom';

@@ -1,5 +1,5 @@
 // Logic tests of the browser client, with a fake EventSource and node's mock timers.
-// Run: npm test (in clients/js), or node --test test/
+// Run: npm test (in clients/js), or node --test test/*.test.mjs
 import { test, beforeEach, afterEach, mock } from 'node:test';
 import assert from 'node:assert/strict';
 import TenantcastClientDefault, {
