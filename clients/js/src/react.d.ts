@@ -8,7 +8,7 @@ import type {
   TenantcastClient,
   TenantcastMessage,
   TokenSource,
-} from './tenantcast-client';
+} from './tenantcast-client.js';
 
 export const DEFAULT_DEBOUNCE_MS: 250;
 
