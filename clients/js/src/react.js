@@ -91,6 +91,7 @@ export function useTenantcast(options = {}) {
       return typeof token === 'function' ? token(request) : (token ?? null);
     };
     const client = new TenantcastClient(clientOptions);
+    const now = opts.now ?? (() => Date.now());
 
     let live = true;
     let pending = emptyView(client.state, initialDashboard, client);
@@ -110,7 +111,7 @@ export function useTenantcast(options = {}) {
         const dashboard = message.type === 'DASHBOARD_UPDATE'
           ? (latest.current.reduce ?? mergeDashboard)(pending.dashboard, data, message) : pending.dashboard;
         pending = Object.freeze({ ...pending, dashboard, lastEvent: Object.freeze({ ...pending.lastEvent,
-          [message.type]: message }), stats: statsOf(client, Date.now()) });
+          [message.type]: message }), stats: statsOf(client, now()) });
         latest.current.onEvent?.(message);
         renderSoon();
       }),
