@@ -125,6 +125,18 @@ public final class NumberedEvents {
         duplicated, deliveredThoughRefused);
   }
 
+  /** The numbers accepted (202) but never received. */
+  public List<Integer> lostNumbers() {
+    List<Integer> received = order();
+    return statusByNumber.entrySet().stream().filter(e -> e.getValue() == 202 && !received.contains(e.getKey()))
+        .map(Map.Entry::getKey).sorted().toList();
+  }
+
+  /** How many numbers have been published so far (answered or not). */
+  public int published() {
+    return statusByNumber.size();
+  }
+
   /** The numbers received, in the order they came (to check order). */
   public List<Integer> order() {
     List<Integer> order = new ArrayList<>();
