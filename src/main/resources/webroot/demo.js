@@ -194,6 +194,7 @@ function switchTenant(tenant) {
 }
 
 function clearTenantView() {
+  session?.tiles.clear(); // with their histories: a cleared view starts every sparkline over
   ui.tiles.replaceChildren();
   ui.notifications.replaceChildren();
   ui.alertBanner.hidden = true;
@@ -314,15 +315,26 @@ function updateTile(current, key, value, timestamp) {
   tile.node.classList.add('flash');
 }
 
+/** The last SPARK_POINTS numbers, highest at the top; hidden, and silent for screen readers, below two. */
 function drawSparkline(tile) {
   const points = tile.history;
+  const spark = tile.node.querySelector('.spark');
+  const polyline = spark.querySelector('polyline');
   tile.node.classList.toggle('has-history', points.length > 1);
-  if (points.length < 2) return;
+  if (points.length < 2) {
+    polyline.removeAttribute('points');
+    spark.setAttribute('aria-hidden', 'true');
+    spark.removeAttribute('aria-label');
+    return;
+  }
   const min = Math.min(...points);
-  const span = Math.max(...points) - min || 1;
-  const coordinates = points.map((point, i) =>
-    `${(i / (points.length - 1)) * 100},${26 - ((point - min) / span) * 24}`);
-  tile.node.querySelector('.spark polyline').setAttribute('points', coordinates.join(' '));
+  const max = Math.max(...points);
+  const span = max - min || 1;
+  polyline.setAttribute('points', points.map((point, i) =>
+    `${(i / (points.length - 1)) * 100},${26 - ((point - min) / span) * 24}`).join(' '));
+  spark.removeAttribute('aria-hidden');
+  spark.setAttribute('aria-label', `last ${points.length} values of ${tile.node.dataset.key}: `
+    + `${numberFormat.format(min)}..${numberFormat.format(max)}`);
 }
 
 function addNotification(data, message) {

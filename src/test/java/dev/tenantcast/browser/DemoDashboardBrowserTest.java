@@ -19,6 +19,7 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -26,8 +27,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The demo dashboard in real headless Chromium (Debian's chromium and chromium-driver), against the real service and a
- * real Redis: it connects, shows its tenant's events and never another's, and shows the reconnect when the server
- * restarts, receiving again afterwards. Set TENANTCAST_SCREENSHOT=path to save a screenshot of the live page.
+ * real Redis: it connects, shows its tenant's events and never another's, draws each numeric tile's recent values as
+ * a sparkline, and shows the reconnect when the server restarts, receiving again afterwards. Set
+ * TENANTCAST_SCREENSHOT=path to save a screenshot of the live page (docs/demo-dashboard.png).
  */
 class DemoDashboardBrowserTest {
   @TempDir
@@ -85,6 +87,19 @@ class DemoDashboardBrowserTest {
         .orElse(null);
   }
 
+  private WebElement tile(String key) {
+    return tiles().stream().filter(t -> key.equals(t.getDomAttribute("data-key"))).findFirst().orElseThrow();
+  }
+
+  /** The y of each point of a tile's sparkline, oldest first; empty while it has fewer than two values. */
+  private List<Double> sparkYs(String key) {
+    String points = tile(key).findElement(By.cssSelector("[data-testid='spark'] polyline")).getDomAttribute("points");
+    if (points == null || points.isBlank()) {
+      return List.of();
+    }
+    return Arrays.stream(points.trim().split("\\s+")).map(p -> Double.parseDouble(p.split(",")[1])).toList();
+  }
+
   private void openDashboardOf(String tenant) {
     browser.get("http://127.0.0.1:" + port + "/#" + tenant);
     awaitText("state", "open");
@@ -97,6 +112,8 @@ class DemoDashboardBrowserTest {
     openDashboardOf("acme");
     redis.publish("dashboard-update-globex", "{\"leaked\": 1}");
     redis.publish("notification-globex", "{\"title\": \"for globex only\"}");
+    redis.publish("dashboard-update-acme", "{\"cpu\": 35}");
+    redis.publish("dashboard-update-acme", "{\"cpu\": 51}");
     redis.publish("dashboard-update-acme", "{\"cpu\": 42, \"memory\": \"3.1 GB\"}");
     redis.publish("notification-acme", "{\"title\": \"Deploy finished\"}");
     redis.publish("system-alert", "{\"message\": \"Maintenance at 22:00\"}");
@@ -123,6 +140,47 @@ class DemoDashboardBrowserTest {
       Files.copy(((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath(), Path.of(screenshot),
           java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
+  }
+
+  @Test
+  void aNumericTilesSparklineMovesWithEachEvent() {
+    openDashboardOf("acme");
+    redis.publish("dashboard-update-acme", "{\"load\": 10}");
+    redis.publish("dashboard-update-acme", "{\"load\": 30}");
+    redis.publish("dashboard-update-acme", "{\"load\": 20}");
+    wait.until(b -> "20".equals(tileValue("load")));
+    List<Double> ys = sparkYs("load");
+    assertEquals(3, ys.size(), ys.toString());
+    assertTrue(ys.get(1) < ys.get(2) && ys.get(2) < ys.get(0), "a higher value is drawn higher: " + ys);
+    assertEquals("last 3 values of load: 10..30",
+        tile("load").findElement(By.cssSelector("[data-testid='spark']")).getDomAttribute("aria-label"));
+
+    redis.publish("dashboard-update-acme", "{\"load\": 40}");
+    wait.until(b -> sparkYs("load").size() == 4);
+    List<Double> moved = sparkYs("load");
+    assertTrue(moved.get(3) < moved.get(1), "the new highest is the new top: " + moved);
+  }
+
+  @Test
+  void aFailedResumeStartsTheSparklinesOver() {
+    openDashboardOf("acme");
+    redis.publishResumable("acme", "dashboard-update-acme", "{\"load\": 1}");
+    redis.publishResumable("acme", "dashboard-update-acme", "{\"load\": 2}");
+    wait.until(b -> sparkYs("load").size() == 2);
+
+    service.close();
+    service = null;
+    awaitText("state", "reconnecting");
+    redis.restart(); // empty: the page's last event id is from a history that no longer exists
+    service = startService();
+    awaitText("stat-resume", "could not resume: refreshed");
+    wait.until(b -> tiles().isEmpty());
+
+    redis.publish("dashboard-update-acme", "{\"load\": 5}");
+    wait.until(b -> "5".equals(tileValue("load")));
+    assertEquals(List.of(), sparkYs("load"), "one value since the refresh: no line yet");
+    redis.publish("dashboard-update-acme", "{\"load\": 7}");
+    wait.until(b -> sparkYs("load").size() == 2);
   }
 
   @Test
