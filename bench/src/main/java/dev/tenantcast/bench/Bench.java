@@ -157,6 +157,7 @@ public final class Bench {
       case "tenantcast" -> Servers.tenantcast(o, redisEnv, jwtSecret, logDir);
       case "node" -> Servers.node(o, redisPort, jwtSecret, logDir);
       case "nchan" -> Servers.nchan(o, redisPort, logDir);
+      case "floor" -> Servers.floor(o, redisPort, logDir);
       default -> throw new IllegalStateException(o.server);
     };
     Children.remember(sut.pids());

@@ -45,7 +45,7 @@ import java.util.regex.Pattern;
  * events are timed, without any reconnect.
  */
 public final class Loadgen {
-  enum Kind { TENANTCAST, NODE, NCHAN }
+  enum Kind { TENANTCAST, NODE, NCHAN, FLOOR }
 
   static final class Settings {
     Kind kind = Kind.TENANTCAST;

@@ -187,7 +187,7 @@ class LoadgenWorker extends VerticleBase {
     return switch (settings.kind) {
       case TENANTCAST -> "/api/sse/dashboard?access_token=" + token;
       case NODE -> "/sse/" + s.tenantName() + (token == null ? "" : "?access_token=" + token);
-      case NCHAN -> "/sse/" + s.tenantName();
+      case NCHAN, FLOOR -> "/sse/" + s.tenantName();
     };
   }
 

@@ -28,6 +28,7 @@ final class Options {
   // servers
   int instances = 1;           // Tenantcast instances
   int nchanWorkers = 2;
+  int floorProcesses = 1;
   final Map<String, String> serverEnv = new LinkedHashMap<>();
   boolean peerJwt = true;      // Node checks a JWT too (nchan has no authentication)
   int maxStreamsPerInstance = 19_800;
@@ -136,10 +137,10 @@ final class Options {
     }
     if (o.scenario == null || o.server == null) {
       throw new IllegalArgumentException(
-          "usage: Bench <scenario a|b|c|d|e|i|k|n|r> <server tenantcast|node|nchan> [options]");
+          "usage: Bench <scenario a|b|c|d|e|i|k|n|r> <server tenantcast|node|nchan|floor> [options]");
     }
-    if (!List.of("tenantcast", "node", "nchan").contains(o.server)) {
-      throw new IllegalArgumentException("unknown server " + o.server + " (tenantcast, node, nchan)");
+    if (!List.of("tenantcast", "node", "nchan", "floor").contains(o.server)) {
+      throw new IllegalArgumentException("unknown server " + o.server + " (tenantcast, node, nchan, floor)");
     }
     o.defaults();
     for (int i = 0; i < rest.size(); i++) {
@@ -178,6 +179,7 @@ final class Options {
         case "failover-timeout" -> o.failoverTimeoutSeconds = Double.parseDouble(v);
         case "instances" -> o.instances = Integer.parseInt(v);
         case "nchan-workers" -> o.nchanWorkers = Integer.parseInt(v);
+        case "floor-processes" -> o.floorProcesses = Integer.parseInt(v);
         case "server-env" -> {
           int eq = v.indexOf('=');
           if (eq <= 0) {
@@ -266,6 +268,7 @@ final class Options {
       int units = switch (o.server) {
         case "tenantcast" -> o.instances;
         case "nchan" -> o.nchanWorkers;
+        case "floor" -> o.floorProcesses;
         default -> 1;
       };
       o.capacityCap = 20_000 * units;
@@ -285,6 +288,8 @@ final class Options {
         o.variant = mode;
       } else if (o.server.equals("nchan") && o.nchanWorkers != 2) {
         o.variant = o.nchanWorkers + "workers";
+      } else if (o.server.equals("floor") && o.floorProcesses != 1 && !o.scenario.equals("e")) {
+        o.variant = o.floorProcesses + "processes";
       }
     }
     o.validate();
@@ -339,6 +344,8 @@ final class Options {
           instances = 3;
         } else if (server.equals("nchan")) {
           nchanWorkers = 4;
+        } else if (server.equals("floor")) {
+          floorProcesses = 3; // 45,000 streams: each process holds at most 20,000 open files
         }
       }
       case "i" -> {
@@ -381,6 +388,9 @@ final class Options {
   }
 
   private void validate() {
+    if (scenario.equals("e") && server.equals("floor")) {
+      throw new Skip("scenario e for the floor needs 3 processes, and the CPU of forked processes is not measured yet");
+    }
     if (scenario.equals("e") && server.equals("node")) {
       throw new Skip("scenario e (scale-out) is run for tenantcast and nchan (4 workers) only");
     }
@@ -561,6 +571,7 @@ final class Options {
     }
     j.put("instances", server.equals("tenantcast") ? instances : null)
         .put("nchanWorkers", server.equals("nchan") ? nchanWorkers : null)
+        .put("floorProcesses", server.equals("floor") ? floorProcesses : null)
         .put("serverEnv", new JsonObject(new LinkedHashMap<>(serverEnv)))
         .put("peerJwt", server.equals("node") ? peerJwt : null)
         .put("openConcurrency", openConcurrency)

@@ -329,6 +329,55 @@ final class Servers {
     return s;
   }
 
+  // ---------------------------------------------------------------- floor
+
+  /**
+   * The floor (../shared/bench-peers/floor/floor.c): a minimal C epoll server, built by bench/run into
+   * $BENCH_PEERS_DIR/floor/floor. It has no health path: a stream request answering 200 says it is up.
+   */
+  static Sut floor(Options o, int redisPort, Path logDir) throws IOException {
+    Path binary = o.nodeDir.resolveSibling("floor").resolve("floor");
+    if (!Files.isExecutable(binary)) {
+      throw new BenchException(binary + " is missing: gcc -O2 -Wall -o " + binary + " "
+          + o.peersSrc.resolve("floor/floor.c") + " (bench/run does this)");
+    }
+    Sut s = new Sut("floor");
+    int port = freePort();
+    List<String> cmd = List.of(binary.toString(), String.valueOf(port), String.valueOf(redisPort),
+        String.valueOf(o.floorProcesses));
+    Path log = logDir.resolve("floor.log");
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
+    s.processes.add(Children.start(pb));
+    s.logs.add(log);
+    s.ports.add(port);
+    s.commands.add(shell(cmd));
+    s.info.put("processes", o.floorProcesses).put("source", o.peersSrc.resolve("floor/floor.c").toString());
+    long deadline = System.currentTimeMillis() + (long) (o.readySeconds * 1000);
+    // its streams never end, so the probe reads only the status line of one and closes it
+    while (!streamAnswers(port)) {
+      s.checkAlive();
+      if (System.currentTimeMillis() > deadline) {
+        throw new BenchException("the floor on port " + port + " did not answer a stream request within "
+            + o.readySeconds + " s\n" + tail(log, 20));
+      }
+      sleep(200);
+    }
+    return s;
+  }
+
+  private static boolean streamAnswers(int port) {
+    try (java.net.Socket socket = new java.net.Socket()) {
+      socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 1000);
+      socket.setSoTimeout(2000);
+      socket.getOutputStream().write("GET /sse/ready-probe HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+          .getBytes(StandardCharsets.US_ASCII));
+      byte[] head = socket.getInputStream().readNBytes(12);
+      return new String(head, StandardCharsets.US_ASCII).startsWith("HTTP/1.1 200");
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   // ---------------------------------------------------------------- nchan
 
   static Sut nchan(Options o, int redisPort, Path logDir) throws IOException {
