@@ -573,20 +573,8 @@ public final class Bench {
     f.replica = nodes0.stream().filter(n -> f.victim.id().equals(n.masterId())).findFirst()
         .orElseThrow(() -> new BenchException("the master on " + victimPort + " has no replica"));
     f.tenants = owned.get(victimPort);
-    Throwable[] publishError = {null};
-    Thread pub = new Thread(() -> {
-      try {
-        publish(total, "measured phase");
-      } catch (Throwable t) {
-        publishError[0] = t;
-      }
-    }, "measured-publisher");
-    pub.setDaemon(true);
-    pub.start();
-    long killAt = wall0 + (long) (o.killMasterAfterSeconds * 1e9);
-    while (System.nanoTime() < killAt) {
-      Servers.sleep(Math.max(1, Math.min(200, (killAt - System.nanoTime()) / 1_000_000)));
-    }
+    MeasuredPublishing pub = new MeasuredPublishing(total);
+    sleepUntil(wall0 + (long) (o.killMasterAfterSeconds * 1e9));
     sut.checkAlive();
     f.killMicros = LoadgenWorker.nowMicros();
     long killNanos = System.nanoTime();
@@ -631,20 +619,49 @@ public final class Bench {
               : "-", fs.flowed, fs.watched, fs.firstFlowMicros > 0
               ? round((fs.firstFlowMicros - f.killMicros) / 1e6, 3) : "-"));
     }
-    try {
-      pub.join((long) (o.durationSeconds * 1000) + 120_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new BenchException("interrupted");
-    }
-    if (publishError[0] != null) {
-      throw publishError[0] instanceof BenchException b ? b
-          : new BenchException("measured publishing failed: " + Loadgen.full(publishError[0]));
-    }
-    if (pub.isAlive()) {
-      throw new BenchException("measured publishing did not end");
-    }
+    pub.await();
     return f;
+  }
+
+  /** The measured phase's publishing, in the background while a fault is injected (scenarios k and r). */
+  private final class MeasuredPublishing {
+    private final Thread thread;
+    private volatile Throwable error;
+
+    MeasuredPublishing(long total) {
+      thread = new Thread(() -> {
+        try {
+          publish(total, "measured phase");
+        } catch (Throwable t) {
+          error = t;
+        }
+      }, "measured-publisher");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    /** Waits for the end of publishing and fails the run if it failed or did not end. */
+    void await() {
+      try {
+        thread.join((long) (o.durationSeconds * 1000) + 120_000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new BenchException("interrupted");
+      }
+      if (error != null) {
+        throw error instanceof BenchException b ? b
+            : new BenchException("measured publishing failed: " + Loadgen.full(error));
+      }
+      if (thread.isAlive()) {
+        throw new BenchException("measured publishing did not end");
+      }
+    }
+  }
+
+  private static void sleepUntil(long nanoTime) {
+    while (System.nanoTime() < nanoTime) {
+      Servers.sleep(Math.max(1, Math.min(200, (nanoTime - System.nanoTime()) / 1_000_000)));
+    }
   }
 
   /** Whether the node on {@code port} sees itself as a master that serves slots. */
@@ -929,20 +946,8 @@ public final class Bench {
     long total = o.measuredMessages();
     log("measured: " + total + " messages at " + o.rate + "/s; instance 0 (port " + sut.ports.get(0)
         + ") is killed after " + o.killAfterSeconds + " s");
-    Throwable[] publishError = {null};
-    Thread pub = new Thread(() -> {
-      try {
-        publish(total, "measured phase");
-      } catch (Throwable t) {
-        publishError[0] = t;
-      }
-    }, "measured-publisher");
-    pub.setDaemon(true);
-    pub.start();
-    long killAt = wall0 + (long) (o.killAfterSeconds * 1e9);
-    while (System.nanoTime() < killAt) {
-      Servers.sleep(Math.max(1, Math.min(200, (killAt - System.nanoTime()) / 1_000_000)));
-    }
+    MeasuredPublishing pub = new MeasuredPublishing(total);
+    sleepUntil(wall0 + (long) (o.killAfterSeconds * 1e9));
     sut.checkAlive();
     Snapshot atKill = lightStatus(0);
     Map<String, long[]> statsKill = commandStats(redisPort);
@@ -988,19 +993,7 @@ public final class Bench {
             + "(%.1f s after the kill)%s", ws.resumed, atKill.open, ws.notResumed, ws.failed, ws.noId, ws.pending,
         windowSeconds, ws.unresolvedReasons.isEmpty() ? "" : "; " + ws.unresolvedReasons));
 
-    try {
-      pub.join((long) (o.durationSeconds * 1000) + 120_000);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new BenchException("interrupted");
-    }
-    if (publishError[0] != null) {
-      throw publishError[0] instanceof BenchException b ? b
-          : new BenchException("measured publishing failed: " + Loadgen.full(publishError[0]));
-    }
-    if (pub.isAlive()) {
-      throw new BenchException("measured publishing did not end");
-    }
+    pub.await();
     long[] totals = publisher.publishedTotal.clone();
     JsonObject publishFigures = publisher.phaseJson();
     drain(totals, "measured phase");
