@@ -27,6 +27,7 @@ class OperatorExperienceTest {
          ServiceProcess service = ServiceProcess.start(redis.url(), List.of(),
              Map.of("TENANTCAST_LOG_FORMAT", "json",
                  "TENANTCAST_JWT_SECRET", "a-secret-for-this-test-only-32-bytes!"))) {
+      assertTrue(service.awaitOutput("is up on port", Duration.ofSeconds(30)), service.output());
       List<JsonObject> lines = service.output().lines().filter(l -> l.startsWith("{")).map(l -> {
         try {
           return new JsonObject(l);
@@ -49,8 +50,8 @@ class OperatorExperienceTest {
     try (TestRedis redis = TestRedis.start();
          ServiceProcess service = ServiceProcess.start(redis.url(), List.of(),
              Map.of("TENANTCAST_DEMO_ENABLED", "true"))) {
-      assertTrue(service.output().contains("Demo dashboard: http://127.0.0.1:" + service.port() + "/"),
-          service.output());
+      assertTrue(service.awaitOutput("Demo dashboard: http://127.0.0.1:" + service.port() + "/",
+          Duration.ofSeconds(30)), service.output());
     }
   }
 

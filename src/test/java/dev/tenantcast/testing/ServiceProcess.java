@@ -122,6 +122,20 @@ public final class ServiceProcess implements AutoCloseable {
     throw new AssertionError(path + " answered " + last + ", not " + status + ", within " + within + "\n" + output());
   }
 
+  /**
+   * Waits until the output contains the text: the start log's last lines are written after {@code /ready} turns 200,
+   * once every verticle is deployed.
+   */
+  public boolean awaitOutput(String text, Duration within) throws InterruptedException {
+    long deadline = System.nanoTime() + within.toNanos();
+    while (!output().contains(text)) {
+      if (System.nanoTime() >= deadline || process.waitFor(50, TimeUnit.MILLISECONDS)) {
+        return output().contains(text);
+      }
+    }
+    return true;
+  }
+
   /** The exit code once the process exits by itself (or -1 if it does not within the time). */
   public int awaitExit(Duration within) throws InterruptedException {
     return process.waitFor(within.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
