@@ -113,7 +113,8 @@ final class TenantFanout {
     TenantGroup group = groups.get(stream.tenant());
     if (group == null) {
       TenantGroup created = new TenantGroup(stream.tenant());
-      created.consumer = broker.consume(stream.tenant(), envelope -> deliverTenant(created, envelope));
+      created.consumer = VertxInternals.quietWhenDiscarding(
+          broker.consume(stream.tenant(), envelope -> deliverTenant(created, envelope)));
       // A broker that subscribes per tenant subscribes now, and answers once the tenant's events flow; then the
       // heads tell the group where its histories stand before its first event.
       created.ready = Future.all(created.consumer.completion(), broker.interested(stream.tenant()))

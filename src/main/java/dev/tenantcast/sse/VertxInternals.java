@@ -2,6 +2,8 @@ package dev.tenantcast.sse;
 
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.eventbus.impl.MessageConsumerImpl;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.net.impl.ConnectionBase;
 
@@ -51,5 +53,18 @@ final class VertxInternals {
       }
     }
     return encoder;
+  }
+
+  /**
+   * An event published to a tenant's address while the tenant's last stream on this event loop closes reaches a
+   * consumer that is already unregistered; Vert.x logs a warning for each such event unless the consumer has a
+   * discard handler, though no stream is there to miss it. ({@code MessageConsumerImpl.discardHandler} is not on the
+   * public {@code MessageConsumer}.)
+   */
+  static <T> MessageConsumer<T> quietWhenDiscarding(MessageConsumer<T> consumer) {
+    if (consumer instanceof MessageConsumerImpl<T> impl) {
+      impl.discardHandler(message -> { });
+    }
+    return consumer;
   }
 }
