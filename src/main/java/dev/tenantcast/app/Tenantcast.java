@@ -66,9 +66,12 @@ public final class Tenantcast {
           JwksCache jwks = config.jwt().jwks() == null ? null : JwksCache.start(vertx, config.jwt().jwks());
           ServiceContext context = ServiceContext.create(config.instanceId(), config.http(), jwks,
               registry != null ? registry : new SimpleMeterRegistry());
+          context.lifecycle().warmingUp(WarmUp.planned(config.http()));
           String url = embedded != null ? embedded.url() : config.redis().describe();
           Tenantcast service = new Tenantcast(vertx, context, url, embedded);
-          return service.deployAll(config, verticles).map(service)
+          return service.deployAll(config, verticles)
+              .compose(v -> WarmUp.run(vertx, config.http(), config.jwt(), context))
+              .map(service)
               .onFailure(e -> service.stop());
         });
   }

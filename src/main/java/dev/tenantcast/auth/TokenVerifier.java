@@ -47,6 +47,8 @@ public final class TokenVerifier {
   private final JWTAuth fixed;
   /** The JWKS URL's keys; null without one. */
   private final JwksCache jwks;
+  private final WarmUpKey warmUpKey;
+  private final JWTAuth warmUp;
   private final String tenantClaim;
   private final long maxLifetimeMillis;
   private final LongSupplier clock;
@@ -56,11 +58,13 @@ public final class TokenVerifier {
   private record Built(KeySet keys, JWTAuth jwt) {
   }
 
-  private TokenVerifier(Vertx vertx, JwtConfig config, JWTAuth fixed, JwksCache jwks) {
+  private TokenVerifier(Vertx vertx, JwtConfig config, JWTAuth fixed, JwksCache jwks, WarmUpKey warmUpKey) {
     this.vertx = vertx;
     this.checks = checks(config);
     this.fixed = fixed;
     this.jwks = jwks;
+    this.warmUpKey = warmUpKey;
+    this.warmUp = warmUpKey.verifier(vertx, checks);
     this.tenantClaim = config.tenantClaim();
     this.maxLifetimeMillis = config.maxLifetimeSeconds() * 1000L;
     this.clock = System::currentTimeMillis;
@@ -68,16 +72,19 @@ public final class TokenVerifier {
 
   /** A verifier with the configured secret or key file; a JWKS URL needs the service's {@link JwksCache}. */
   public static TokenVerifier create(Vertx vertx, JwtConfig config) {
-    return create(vertx, config, null);
+    return create(vertx, config, null, new WarmUpKey());
   }
 
-  /** @param jwks the service's cache of the keys of {@code jwt.jwksUrl}, or null when it is not set */
-  public static TokenVerifier create(Vertx vertx, JwtConfig config, JwksCache jwks) {
+  /**
+   * @param jwks the service's cache of the keys of {@code jwt.jwksUrl}, or null when it is not set
+   * @param warmUp the service's warm-up key, whose tokens pass only while the warm-up runs
+   */
+  public static TokenVerifier create(Vertx vertx, JwtConfig config, JwksCache jwks, WarmUpKey warmUp) {
     if ((config.jwks() != null) != (jwks != null)) {
       throw new IllegalArgumentException("a JwksCache is needed exactly when jwt.jwksUrl is set");
     }
     if (jwks != null) {
-      return new TokenVerifier(vertx, config, null, jwks);
+      return new TokenVerifier(vertx, config, null, jwks, warmUp);
     }
     JWTAuthOptions options = new JWTAuthOptions().setJWTOptions(checks(config));
     if (config.publicKey() != null) {
@@ -85,7 +92,7 @@ public final class TokenVerifier {
     } else {
       options.addPubSecKey(new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(config.secret()));
     }
-    return new TokenVerifier(vertx, config, JWTAuth.create(vertx, options), null);
+    return new TokenVerifier(vertx, config, JWTAuth.create(vertx, options), null, warmUp);
   }
 
   private static JWTOptions checks(JwtConfig config) {
@@ -107,7 +114,9 @@ public final class TokenVerifier {
     if (token.length() > MAX_TOKEN_LENGTH || token.chars().filter(c -> c == '.').count() != 2) {
       return Future.failedFuture(new InvalidTokenException("the token is not a JWT"));
     }
-    return (jwks == null ? Future.succeededFuture(fixed) : verifierFor(token))
+    Future<JWTAuth> keys = warmUpKey.accepts(token) ? Future.succeededFuture(warmUp)
+        : jwks == null ? Future.succeededFuture(fixed) : verifierFor(token);
+    return keys
         .compose(jwt -> authenticate(jwt, token))
         .compose(verified -> {
           JsonObject claims = verified.attributes().getJsonObject("accessToken");

@@ -28,7 +28,9 @@ public record HttpConfig(
     List<String> allowedOrigins,
     boolean compression,
     int drainMillis,
-    int reconnectSpreadMillis) {
+    int reconnectSpreadMillis,
+    int warmUpStreams,
+    int warmUpSeconds) {
 
   public HttpConfig {
     allowedOrigins = List.copyOf(allowedOrigins);
@@ -40,7 +42,8 @@ public record HttpConfig(
         "maxStreamsPerTenant", "maxStreamsPerUser", "maxBodyBytes", "maxBufferedBodyBytes", "streamBufferBytes",
         "publishTimeoutMillis", "headerTimeoutMillis", "bodyTimeoutMillis", "idleTimeoutMillis",
         "publishesPerSecondPerToken", "publishesPerSecondPerTenant", "publishBytesPerSecondPerTenant",
-        "allowedOrigins", "compression", "drainMillis", "reconnectSpreadMillis"));
+        "allowedOrigins", "compression", "drainMillis", "reconnectSpreadMillis", "warmUpStreams",
+        "warmUpSeconds"));
     int maxStreams = r.integer("maxStreams", 1, 1_000_000);
     int maxBodyBytes = r.integer("maxBodyBytes", 256, 16 * 1024 * 1024);
     return new HttpConfig(
@@ -66,7 +69,9 @@ public record HttpConfig(
             "https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?"),
         r.bool("compression"),
         r.integer("drainMillis", 0, 600_000),
-        r.integer("reconnectSpreadMillis", 1, 600_000));
+        r.integer("reconnectSpreadMillis", 1, 600_000),
+        r.integer("warmUpStreams", 0, 1_000_000),
+        r.integer("warmUpSeconds", 1, 3600));
   }
 
   /** Whether a browser page served from {@code origin} may use the API with credentials. */

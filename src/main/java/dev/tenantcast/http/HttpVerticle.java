@@ -58,7 +58,7 @@ public final class HttpVerticle extends VerticleBase {
     streams = new StreamHub(vertx, broker, service.stats(), service.metrics(), service.instanceId(),
         config.heartbeatSeconds(), config.retryMillis(), config.streamBufferBytes(), history.maxReplay());
     guard = new ConnectionGuard(vertx, config, limits.connections(), service.stats());
-    AuthHandler auth = new AuthHandler(TokenVerifier.create(vertx, jwt, service.jwks()));
+    AuthHandler auth = new AuthHandler(TokenVerifier.create(vertx, jwt, service.jwks(), service.warmUpKey()));
     OriginPolicy origins = new OriginPolicy(config);
     PublishEndpoint publish = new PublishEndpoint(broker, limits.publishes(), limits.bodyBytes(), origins, config,
         service.stats());

@@ -39,8 +39,9 @@ final class StatsEndpoint {
    */
   void ready(RoutingContext ctx) {
     boolean keys = jwks == null || jwks.ready();
-    boolean ready = broker.ready() && !lifecycle.draining() && keys;
-    JsonObject checks = new JsonObject().put("http", lifecycle.draining() ? "DRAINING" : "UP")
+    boolean ready = broker.ready() && !lifecycle.draining() && !lifecycle.warming() && keys;
+    JsonObject checks = new JsonObject()
+        .put("http", lifecycle.draining() ? "DRAINING" : lifecycle.warming() ? "WARMING_UP" : "UP")
         .put("broker", broker.ready() ? "UP" : "DOWN");
     if (jwks != null) {
       checks.put("jwks", keys ? "UP" : "DOWN");

@@ -1,6 +1,7 @@
 package dev.tenantcast.service;
 
 import dev.tenantcast.auth.JwksCache;
+import dev.tenantcast.auth.WarmUpKey;
 import dev.tenantcast.bus.BrokerStatus;
 import dev.tenantcast.bus.EventIds;
 import dev.tenantcast.config.HttpConfig;
@@ -14,14 +15,16 @@ import io.vertx.core.json.JsonObject;
 
 /**
  * What the verticles of one service instance share: its id, its id sequences, its counters and meters, its broker's
- * status, the limits that span all HTTP verticle instances, the identity provider's keys, and whether it is
- * draining. Handed to each verticle's constructor, so two service instances in one JVM (as in the tests) never share
- * state.
+ * status, the limits that span all HTTP verticle instances, the identity provider's keys, the warm-up's key, and
+ * whether it is warming up or draining. Handed to each verticle's constructor, so two service instances in one JVM (as
+ * in the tests) never share state.
  *
  * @param jwks the keys of {@code jwt.jwksUrl}, fetched once for all HTTP verticle instances; null when it is not set
+ * @param warmUpKey the key of the start's warm-up streams, which every HTTP verticle instance accepts while it runs
  */
 public record ServiceContext(String instanceId, EventIds ids, ServiceStats stats, ServiceMetrics metrics,
-                             BrokerStatus broker, SharedLimits limits, Lifecycle lifecycle, JwksCache jwks) {
+                             BrokerStatus broker, SharedLimits limits, Lifecycle lifecycle, JwksCache jwks,
+                             WarmUpKey warmUpKey) {
 
   /** The limits that count across the HTTP verticle instances: streams, connections and body bytes in memory. */
   public record SharedLimits(StreamAdmission streams, Budget connections, Budget bodyBytes, PublishLimits publishes) {
@@ -62,6 +65,6 @@ public record ServiceContext(String instanceId, EventIds ids, ServiceStats stats
       metrics.watch(jwks);
     }
     return new ServiceContext(instanceId, new EventIds(instanceId), stats, metrics, broker, limits, new Lifecycle(),
-        jwks);
+        jwks, new WarmUpKey());
   }
 }

@@ -1,0 +1,283 @@
+package dev.tenantcast.app;
+
+import dev.tenantcast.auth.WarmUpKey;
+import dev.tenantcast.config.HttpConfig;
+import dev.tenantcast.config.JwtConfig;
+import dev.tenantcast.service.ServiceContext;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.auth.JWTOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Before {@code /ready} says yes, runs what clients will run, over loopback: streams opened, most of them resuming
+ * from an id a few events back, events published through {@code POST /api/events} and delivered. A JVM that starts
+ * cold compiles the code of its first thousands of streams while serving them: when a killed instance's dashboards
+ * all reconnect to one that never served any (or a deploy moves them to new ones), that compilation took more CPU
+ * than the streams themselves. The warm-up's tenants are {@code tenantcast-warm-up-0} to {@code -15}; it is bounded
+ * by {@code http.warmUpStreams} and {@code http.warmUpSeconds}, and never stops the start: whatever fails is logged.
+ */
+final class WarmUp {
+  private static final Logger LOG = LoggerFactory.getLogger(WarmUp.class);
+  /** With a publish every 3 ms, each tenant gets 21 events/s, well below the default per-token limit of 50/s. */
+  private static final int TENANTS = 16;
+  /** Streams open at once: enough to keep every event loop busy, far below the per-tenant and per-user limits. */
+  private static final int CONCURRENCY = 48;
+  private static final long PUBLISH_EVERY_MILLIS = 3;
+  /** How far back a warm-up stream resumes, in events of its tenant. */
+  private static final int RESUME_BACK = 4;
+  private static final long REQUEST_TIMEOUT_MILLIS = 5000;
+
+  private final Vertx vertx;
+  private final HttpConfig http;
+  private final ServiceContext service;
+  private final HttpClient client;
+  private final String host;
+  private final List<String> tokens = new ArrayList<>();
+  /** Per tenant, the ids its streams saw last, oldest first: where the next streams resume from. */
+  private final List<Deque<String>> recentIds = new ArrayList<>();
+  private final long deadline;
+  /** One stream per tenant open throughout, so that tenants do not come and go with each stream. */
+  private final List<HttpClientRequest> holders = new ArrayList<>();
+  /** Publishes in flight: the client closes after them, not while one is connecting. */
+  private final Set<Future<Buffer>> publishing = new HashSet<>();
+  private int started;
+  private int publishes;
+  private int opened;
+  private int resumed;
+  private int published;
+  private int failed;
+  private String firstFailure;
+
+  private WarmUp(Vertx vertx, HttpConfig http, JwtConfig jwt, ServiceContext service) {
+    this.vertx = vertx;
+    this.http = http;
+    this.service = service;
+    this.host = http.host().equals("0.0.0.0") ? "127.0.0.1" : http.host().equals("::") ? "::1" : http.host();
+    this.client = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(host).setDefaultPort(http.port()),
+        new PoolOptions().setHttp1MaxSize(CONCURRENCY + TENANTS + 2));
+    this.deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(http.warmUpSeconds());
+    WarmUpKey.Signer signer = service.warmUpKey().open(vertx);
+    long ttl = Math.min(http.warmUpSeconds() + 60L, jwt.maxLifetimeSeconds());
+    for (int t = 0; t < TENANTS; t++) {
+      JWTOptions options = new JWTOptions().setExpiresInSeconds((int) ttl);
+      if (jwt.issuer() != null) {
+        options.setIssuer(jwt.issuer());
+      }
+      if (jwt.audience() != null) {
+        options.addAudience(jwt.audience());
+      }
+      tokens.add(signer.sign(new JsonObject().put("sub", "tenantcast-warm-up-" + t)
+          .put(jwt.tenantClaim(), "tenantcast-warm-up-" + t).put("roles", new JsonArray().add("publisher")), options));
+      recentIds.add(new ArrayDeque<>());
+    }
+  }
+
+  /** Whether the start runs a warm-up: /ready answers 503 from the start until it has run. */
+  static boolean planned(HttpConfig http) {
+    return http.warmUpStreams() > 0 && http.port() != 0;
+  }
+
+  /** Runs the warm-up, if {@link #planned}. */
+  static Future<Void> run(Vertx vertx, HttpConfig http, JwtConfig jwt, ServiceContext service) {
+    if (!planned(http)) {
+      return Future.succeededFuture();
+    }
+    WarmUp warmUp = new WarmUp(vertx, http, jwt, service);
+    long began = System.nanoTime();
+    return warmUp.run().eventually(() -> {
+      service.warmUpKey().close();
+      service.lifecycle().warmingUp(false);
+      LOG.info("Warm-up: {} streams opened ({} resumed), {} events published, {} failed{}, in {} ms", warmUp.opened,
+          warmUp.resumed, warmUp.published, warmUp.failed,
+          warmUp.firstFailure == null ? "" : " (first: " + warmUp.firstFailure + ")",
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
+      return warmUp.client.close();
+    });
+  }
+
+  private boolean over() {
+    return started >= http.warmUpStreams() || System.nanoTime() > deadline || service.lifecycle().draining();
+  }
+
+  private Future<Void> run() {
+    List<Future<Void>> holding = new ArrayList<>();
+    for (int t = 0; t < TENANTS; t++) {
+      holding.add(hold(t));
+    }
+    return Future.join(holding).transform(ar -> streams()).eventually(() -> {
+      holders.forEach(HttpClientRequest::reset);
+      return Future.succeededFuture();
+    });
+  }
+
+  private Future<Void> hold(int tenant) {
+    return client.request(new RequestOptions().setMethod(HttpMethod.GET).setURI("/api/sse/dashboard")
+            .putHeader("Authorization", "Bearer " + tokens.get(tenant)).setTimeout(REQUEST_TIMEOUT_MILLIS))
+        .compose(request -> {
+          holders.add(request);
+          return request.send();
+        })
+        .map(response -> {
+          FrameReader reader = new FrameReader(recentIds.get(tenant));
+          response.handler(reader::read);
+          return (Void) null;
+        })
+        .onFailure(this::failed);
+  }
+
+  private Future<Void> streams() {
+    long publisher = vertx.setPeriodic(PUBLISH_EVERY_MILLIS, id -> publish(publishes++));
+    List<Future<Void>> workers = new ArrayList<>();
+    for (int i = 0; i < CONCURRENCY; i++) {
+      Promise<Void> done = Promise.promise();
+      nextStream(done);
+      workers.add(done.future());
+    }
+    return Future.join(workers).<Void>mapEmpty().eventually(() -> {
+      vertx.cancelTimer(publisher);
+      return Future.join(List.copyOf(publishing));
+    });
+  }
+
+  private void nextStream(Promise<Void> done) {
+    if (over()) {
+      done.complete();
+      return;
+    }
+    int tenant = started++ % TENANTS;
+    stream(tenant).onComplete(ar -> {
+      if (ar.failed()) {
+        failed(ar.cause());
+      }
+      nextStream(done);
+    });
+  }
+
+  private void failed(Throwable cause) {
+    if (failed++ == 0) {
+      firstFailure = String.valueOf(cause.getMessage());
+    }
+  }
+
+  private void publish(int n) {
+    int tenant = n % TENANTS;
+    Future<Buffer> published = client.request(new RequestOptions().setMethod(HttpMethod.POST).setURI("/api/events")
+            .putHeader("Authorization", "Bearer " + tokens.get(tenant)).putHeader("Content-Type", "application/json")
+            .setTimeout(REQUEST_TIMEOUT_MILLIS))
+        .compose(request -> request.send(new JsonObject().put("type", "DASHBOARD_UPDATE")
+            .put("tenant", "tenantcast-warm-up-" + tenant).put("data", new JsonObject().put("warmUp", n)).toBuffer()))
+        .compose(response -> response.body().map(body -> {
+          if (response.statusCode() != 202) {
+            throw new IllegalStateException("POST /api/events answered " + response.statusCode());
+          }
+          return body;
+        }));
+    publishing.add(published);
+    published.onComplete(ar -> {
+      publishing.remove(published);
+      if (ar.succeeded()) {
+        this.published++;
+      } else {
+        failed(ar.cause());
+      }
+    });
+  }
+
+  /** Keeps the last ids of a tenant; the oldest is where its next stream resumes from. */
+  private static void remember(Deque<String> ids, String id) {
+    if (!id.equals(ids.peekLast())) {
+      ids.addLast(id);
+      while (ids.size() > RESUME_BACK) {
+        ids.removeFirst();
+      }
+    }
+  }
+
+  /** One stream: opened (resuming when its tenant has ids), read until its replay and one live event, then closed. */
+  private Future<Void> stream(int tenant) {
+    Deque<String> ids = recentIds.get(tenant);
+    RequestOptions options = new RequestOptions().setMethod(HttpMethod.GET).setURI("/api/sse/dashboard")
+        .putHeader("Authorization", "Bearer " + tokens.get(tenant)).setIdleTimeout(REQUEST_TIMEOUT_MILLIS);
+    if (!ids.isEmpty()) {
+      options.putHeader("Last-Event-ID", ids.peekFirst());
+    }
+    Promise<Void> done = Promise.promise();
+    client.request(options).onFailure(done::tryFail).onSuccess(request -> {
+      request.send().onFailure(done::tryFail).onSuccess(response -> {
+        if (response.statusCode() != 200) {
+          response.body().onComplete(b -> done.tryFail(new IllegalStateException(
+              "GET /api/sse/dashboard answered " + response.statusCode())));
+          return;
+        }
+        opened++;
+        FrameReader reader = new FrameReader(ids);
+        response.handler(buffer -> {
+          if (reader.read(buffer)) {
+            resumed += reader.resumed ? 1 : 0;
+            request.reset();
+            done.tryComplete();
+          }
+        });
+        response.exceptionHandler(e -> done.tryComplete());
+        response.endHandler(v -> done.tryFail(new IllegalStateException("the stream ended before its replay")));
+      });
+    });
+    return done.future();
+  }
+
+  /** Reads a stream's frames until CONNECTED, the events it says were replayed, and one live event have come. */
+  private static final class FrameReader {
+    private final Deque<String> ids;
+    private final StringBuilder pending = new StringBuilder();
+    private int expected = -1;
+    private int events;
+    private boolean resumed;
+
+    FrameReader(Deque<String> ids) {
+      this.ids = ids;
+    }
+
+    /** @return true once the stream has sent all it had to */
+    boolean read(Buffer buffer) {
+      pending.append(buffer.toString());
+      int end;
+      while ((end = pending.indexOf("\n\n")) >= 0) {
+        String frame = pending.substring(0, end);
+        pending.delete(0, end + 2);
+        for (String line : frame.split("\n")) {
+          if (line.startsWith("id: ")) {
+            remember(ids, line.substring(4));
+          } else if (line.startsWith("data: ") && expected < 0) {
+            JsonObject resume = new JsonObject(line.substring(6)).getJsonObject("data", new JsonObject())
+                .getJsonObject("resume", new JsonObject());
+            resumed = resume.getBoolean("resumed", false);
+            expected = resume.getInteger("replayed", 0);
+          } else if (line.startsWith("data: ")) {
+            events++;
+          }
+        }
+      }
+      return expected >= 0 && events > expected;
+    }
+  }
+}
