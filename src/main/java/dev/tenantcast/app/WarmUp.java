@@ -4,6 +4,7 @@ import dev.tenantcast.auth.WarmUpKey;
 import dev.tenantcast.config.HttpConfig;
 import dev.tenantcast.config.JwtConfig;
 import dev.tenantcast.service.ServiceContext;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -102,17 +103,32 @@ final class WarmUp {
     if (!planned(http)) {
       return Future.succeededFuture();
     }
-    WarmUp warmUp = new WarmUp(vertx, http, jwt, service);
-    long began = System.nanoTime();
-    return warmUp.run().eventually(() -> {
-      service.warmUpKey().close();
-      service.lifecycle().warmingUp(false);
-      LOG.info("Warm-up: {} streams opened ({} resumed), {} events published, {} failed{}, in {} ms", warmUp.opened,
-          warmUp.resumed, warmUp.published, warmUp.failed,
-          warmUp.firstFailure == null ? "" : " (first: " + warmUp.firstFailure + ")",
-          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
-      return warmUp.client.close();
+    // All of it on one event loop: its counters and ids are plain fields.
+    Context context = vertx.getOrCreateContext();
+    Promise<Void> done = Promise.promise();
+    context.runOnContext(v -> {
+      WarmUp warmUp;
+      try {
+        warmUp = new WarmUp(vertx, http, jwt, service);
+      } catch (RuntimeException e) {
+        LOG.warn("Warm-up skipped: {}", e.toString());
+        service.warmUpKey().close();
+        service.lifecycle().warmingUp(false);
+        done.complete();
+        return;
+      }
+      long began = System.nanoTime();
+      warmUp.run().eventually(() -> {
+        service.warmUpKey().close();
+        service.lifecycle().warmingUp(false);
+        LOG.info("Warm-up: {} streams opened ({} resumed), {} events published, {} failed{}, in {} ms",
+            warmUp.opened, warmUp.resumed, warmUp.published, warmUp.failed,
+            warmUp.firstFailure == null ? "" : " (first: " + warmUp.firstFailure + ")",
+            TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
+        return warmUp.client.close();
+      }).onComplete(done);
     });
+    return done.future();
   }
 
   private boolean over() {
