@@ -27,13 +27,13 @@ public final class BrokerEndpoint {
    * Serves {@link Addresses#PUBLISH}: the handler publishes and answers the event's id, or fails with a
    * {@link PublishException}; any other failure is answered as {@link PublishFailure#UNAVAILABLE}.
    */
-  public Future<Void> servePublish(Function<PublishRequest, Future<Published>> handler) {
+  public Future<Void> servePublish(EventTypes types, Function<PublishRequest, Future<Published>> handler) {
     // Served cluster-wide on a clustered bus (other services' requests reach one instance's broker, which publishes
     // once to Redis, so every instance delivers); this instance's HTTP API sends local-only.
     return bus.<JsonObject>consumer(Addresses.PUBLISH, message -> {
       PublishRequest request;
       try {
-        request = PublishRequest.from(message.body());
+        request = PublishRequest.from(message.body(), types);
       } catch (IllegalArgumentException | ClassCastException e) {
         PublishFailure.INVALID.reply(message, e.getMessage());
         return;

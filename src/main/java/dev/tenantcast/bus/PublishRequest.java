@@ -7,7 +7,8 @@ import java.util.regex.Pattern;
 /**
  * What a broker receives at {@link Addresses#PUBLISH} (from other verticles and {@code POST /api/events}): one event to
  * publish so that every instance delivers it, as {@code {"tenant": "...", "type": "...", "data": {...}}} (no tenant
- * for SYSTEM_ALERT). The broker answers {@link Published}, or fails with a {@link PublishFailure}.
+ * for SYSTEM_ALERT and other types of everyone). The broker answers {@link Published}, or fails with a
+ * {@link PublishFailure}.
  *
  * @param idempotencyKey a retry with the same key (of the same tenant, within the broker's window) publishes nothing
  *                       and answers the first id; null: none
@@ -22,19 +23,16 @@ public record PublishRequest(TenantId tenant, MessageType type, JsonObject data,
     this(tenant, type, data, null, 0);
   }
 
-  /** Parses and validates; the exception message is fit to show to the caller. */
-  public static PublishRequest from(JsonObject json) {
+  /**
+   * Parses and validates against the declared types; the exception message is fit to show to the caller.
+   */
+  public static PublishRequest from(JsonObject json, EventTypes types) {
     if (json == null) {
       throw new IllegalArgumentException("the body must be a JSON object");
     }
-    MessageType type;
-    try {
-      type = MessageType.valueOf(String.valueOf(json.getValue("type")));
-    } catch (IllegalArgumentException e) {
-      type = null;
-    }
-    if (type == null || !type.fromRedis()) {
-      throw new IllegalArgumentException("type must be DASHBOARD_UPDATE, NOTIFICATION or SYSTEM_ALERT");
+    MessageType type = json.getValue("type") instanceof String name ? types.content(name) : null;
+    if (type == null) {
+      throw new IllegalArgumentException("type must be one of " + types.describe());
     }
     if (!(json.getValue("data") instanceof JsonObject data)) {
       throw new IllegalArgumentException("data must be a JSON object");

@@ -38,4 +38,13 @@ public final class TenantcastPublisher {
   public Future<Published> systemAlert(JsonObject data) {
     return publish(new PublishRequest(null, MessageType.SYSTEM_ALERT, data));
   }
+
+  /**
+   * An event of a type declared in Tenantcast's configuration ({@code eventTypes}): to a tenant, or with a null
+   * tenant to everyone. Tenantcast refuses it as invalid if it declares no such type of that scope.
+   */
+  public Future<Published> event(String type, String tenant, JsonObject data) {
+    return publish(new PublishRequest(tenant == null ? null : new TenantId(tenant),
+        MessageType.declared(type, tenant != null), data));
+  }
 }

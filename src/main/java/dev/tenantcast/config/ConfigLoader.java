@@ -27,6 +27,8 @@ public final class ConfigLoader {
   static final Map<String, String> ALIASES = Map.of(
       "TENANTCAST_HEARTBEAT_SECONDS", "http.heartbeatSeconds",
       "TENANTCAST_TENANT_CLAIM", "jwt.tenantClaim");
+  /** Keys whose value is one JSON object read from one variable (its keys are names, not settings). */
+  static final Set<String> JSON_VALUED = Set.of("eventTypes");
   /** Variables read elsewhere (logback.xml, this class), not configuration keys. */
   static final Set<String> OTHERS = Set.of(CONFIG_FILE_VARIABLE, "TENANTCAST_LOG_LEVEL", "TENANTCAST_LOG_FORMAT");
 
@@ -111,7 +113,7 @@ public final class ConfigLoader {
     for (String name : json.fieldNames()) {
       String key = path.isEmpty() ? name : path + "." + name;
       Object value = json.getValue(name);
-      if (value instanceof JsonObject child) {
+      if (value instanceof JsonObject child && !JSON_VALUED.contains(key)) {
         collect(child, key, out);
       } else {
         out.put(PREFIX + key.replaceAll("([a-z0-9])([A-Z])", "$1_$2").replace('.', '_').toUpperCase(), key);
@@ -141,12 +143,15 @@ public final class ConfigLoader {
         }
         return Boolean.parseBoolean(raw);
       }
+      if (current instanceof JsonObject) {
+        return new JsonObject(raw);
+      }
       if (current instanceof JsonArray) {
         // a JSON array, or for convenience a comma-separated list of strings
         return raw.startsWith("[") ? new JsonArray(raw) : new JsonArray(java.util.Arrays.stream(raw.split(","))
             .map(String::trim).filter(v -> !v.isEmpty()).map(v -> (Object) v).toList());
       }
-    } catch (NumberFormatException | DecodeException e) {
+    } catch (NumberFormatException | DecodeException | ClassCastException e) {
       throw new ConfigException(variable, "cannot be read as " + current.getClass().getSimpleName() + ": " + raw);
     }
     return raw;

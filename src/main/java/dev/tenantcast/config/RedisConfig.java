@@ -1,9 +1,10 @@
 package dev.tenantcast.config;
 
+import dev.tenantcast.bus.EventTypes;
 import dev.tenantcast.bus.MessageType;
 import io.vertx.core.json.JsonObject;
 
-import java.util.EnumMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -28,7 +29,7 @@ public record RedisConfig(
     int maxPendingPublishes) {
 
   public static final String DEFAULT_URL = "redis://127.0.0.1:6379";
-  public static final String TENANT_PLACEHOLDER = "{tenant}";
+  public static final String TENANT_PLACEHOLDER = EventTypes.TENANT_PLACEHOLDER;
 
   /** How Redis is deployed. */
   public enum Mode {
@@ -73,7 +74,7 @@ public record RedisConfig(
   }
 
   public RedisConfig {
-    channels = Map.copyOf(channels);
+    channels = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(channels));
     endpoints = List.copyOf(endpoints);
   }
 
@@ -137,31 +138,31 @@ public record RedisConfig(
   }
 
   private static Map<MessageType, String> channels(ConfigReader r) {
-    Map<MessageType, String> channels = new EnumMap<>(MessageType.class);
+    Map<MessageType, String> channels = new LinkedHashMap<>();
     for (String name : r.names()) {
-      MessageType type;
-      try {
-        type = MessageType.valueOf(name);
-      } catch (IllegalArgumentException e) {
-        type = null;
-      }
+      MessageType type = MessageType.builtIn(name);
       if (type == null || !type.fromRedis()) {
-        throw new ConfigException(r.key(name), "is not a message type that comes from Redis "
-            + "(DASHBOARD_UPDATE, NOTIFICATION, SYSTEM_ALERT)");
+        throw new ConfigException(r.key(name), "is not a built-in message type that comes from Redis "
+            + "(DASHBOARD_UPDATE, NOTIFICATION, SYSTEM_ALERT); declare other types in eventTypes");
       }
       String channel = r.string(name);
-      int placeholders = channel.split("\\{tenant}", -1).length - 1;
-      if (type.perTenant() && placeholders != 1) {
-        throw new ConfigException(r.key(name), "must contain {tenant} exactly once, got " + channel);
-      }
-      if (!type.perTenant() && placeholders != 0) {
-        throw new ConfigException(r.key(name), "is for every tenant and must not contain {tenant}, got " + channel);
-      }
-      if (!channel.matches("[A-Za-z0-9_.:{}-]{1,200}")) {
-        throw new ConfigException(r.key(name), "may contain only letters, digits and _ . : - , got " + channel);
-      }
+      checkChannel(r.key(name), channel, type.perTenant());
       channels.put(type, channel);
     }
     return channels;
+  }
+
+  /** A channel template: {tenant} exactly once in a tenant type's, never in another's; a plain Redis name. */
+  static void checkChannel(String key, String channel, boolean perTenant) {
+    int placeholders = channel.split("\\{tenant}", -1).length - 1;
+    if (perTenant && placeholders != 1) {
+      throw new ConfigException(key, "must contain {tenant} exactly once, got " + channel);
+    }
+    if (!perTenant && placeholders != 0) {
+      throw new ConfigException(key, "is for every tenant and must not contain {tenant}, got " + channel);
+    }
+    if (!channel.matches("[A-Za-z0-9_.:{}-]{1,200}")) {
+      throw new ConfigException(key, "may contain only letters, digits and _ . : - , got " + channel);
+    }
   }
 }

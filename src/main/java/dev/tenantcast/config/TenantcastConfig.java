@@ -1,5 +1,6 @@
 package dev.tenantcast.config;
 
+import dev.tenantcast.bus.EventTypes;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Set;
@@ -7,24 +8,31 @@ import java.util.UUID;
 
 /** The whole configuration, validated at start so a bad key stops the service with one clear message. */
 public record TenantcastConfig(String instanceId, HttpConfig http, RedisConfig redis, HistoryConfig history,
-                               JwtConfig jwt, DemoConfig demo, EventBusConfig eventBus, JsonObject json) {
+                               JwtConfig jwt, DemoConfig demo, EventBusConfig eventBus, EventTypes eventTypes,
+                               JsonObject json) {
 
   public static TenantcastConfig from(JsonObject json) {
     ConfigReader r = new ConfigReader(json, "");
-    r.allowOnly(Set.of("instanceId", "http", "redis", "history", "jwt", "demo", "eventBus"));
+    r.allowOnly(Set.of("instanceId", "http", "redis", "history", "jwt", "demo", "eventBus", "eventTypes"));
     String instanceId = r.optionalString("instanceId");
     if (instanceId == null) {
       instanceId = UUID.randomUUID().toString().substring(0, 8);
     } else if (!instanceId.matches("[A-Za-z0-9_.-]{1,64}")) {
       throw new ConfigException("instanceId", "may contain only letters, digits and _ . - (1-64), got " + instanceId);
     }
+    RedisConfig redis = RedisConfig.from(object(json, "redis"));
+    Object declared = json.getValue("eventTypes");
+    if (declared != null && !(declared instanceof JsonObject)) {
+      throw new ConfigException("eventTypes", "must be an object of type name -> {\"scope\", \"channel\"}");
+    }
     return new TenantcastConfig(instanceId,
         HttpConfig.from(object(json, "http")),
-        RedisConfig.from(object(json, "redis")),
+        redis,
         HistoryConfig.from(object(json, "history")),
         JwtConfig.from(object(json, "jwt")),
         DemoConfig.from(object(json, "demo")),
         EventBusConfig.from(object(json, "eventBus")),
+        EventTypesConfig.from(declared == null ? new JsonObject() : (JsonObject) declared, redis.channels()),
         json.copy().put("instanceId", instanceId));
   }
 

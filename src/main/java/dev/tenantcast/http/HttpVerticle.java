@@ -56,12 +56,13 @@ public final class HttpVerticle extends VerticleBase {
     SharedLimits limits = service.limits();
     BrokerClient broker = new BrokerClient(vertx.eventBus());
     streams = new StreamHub(vertx, broker, service.stats(), service.metrics(), service.instanceId(),
-        config.heartbeatSeconds(), config.retryMillis(), config.streamBufferBytes(), history.maxReplay());
+        service.eventTypes(), config.heartbeatSeconds(), config.retryMillis(), config.streamBufferBytes(),
+        history.maxReplay());
     guard = new ConnectionGuard(vertx, config, limits.connections(), service.stats());
     AuthHandler auth = new AuthHandler(TokenVerifier.create(vertx, jwt, service.jwks(), service.warmUpKey()));
     OriginPolicy origins = new OriginPolicy(config);
     PublishEndpoint publish = new PublishEndpoint(broker, limits.publishes(), limits.bodyBytes(), origins, config,
-        service.stats());
+        service.stats(), service.eventTypes());
     StatsEndpoint stats = new StatsEndpoint(service::statsJson, service.broker(), service.lifecycle(),
         service.jwks());
     DemoEndpoint demo = new DemoEndpoint(vertx, demoConfig, jwt);

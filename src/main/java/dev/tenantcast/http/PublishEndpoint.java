@@ -5,6 +5,7 @@ import dev.tenantcast.auth.TokenExtractor;
 import dev.tenantcast.auth.TokenExtractor.Credential;
 import dev.tenantcast.bus.BrokerClient;
 import dev.tenantcast.bus.EventJson;
+import dev.tenantcast.bus.EventTypes;
 import dev.tenantcast.bus.MessageType;
 import dev.tenantcast.bus.PublishException;
 import dev.tenantcast.bus.PublishFailure;
@@ -35,9 +36,11 @@ final class PublishEndpoint {
   private final OriginPolicy origins;
   private final HttpConfig config;
   private final ServiceStats stats;
+  private final EventTypes types;
 
   PublishEndpoint(BrokerClient broker, PublishLimits limits, Budget bodyMemory, OriginPolicy origins, HttpConfig config,
-                  ServiceStats stats) {
+                  ServiceStats stats, EventTypes types) {
+    this.types = types;
     this.broker = broker;
     this.limits = limits;
     this.bodyMemory = bodyMemory;
@@ -92,7 +95,7 @@ final class PublishEndpoint {
       if (key != null) {
         event.put("idempotencyKey", key);
       }
-      request = PublishRequest.from(event);
+      request = PublishRequest.from(event, types);
     } catch (IllegalArgumentException e) {
       throw ApiError.badRequest(e.getMessage()).asException();
     }
@@ -109,15 +112,13 @@ final class PublishEndpoint {
         });
   }
 
-  /** The tenant by the tenant rule (the token's by default); alerts to everyone need an admin. */
-  private static JsonObject withTenant(Principal principal, JsonObject json) {
-    MessageType type;
-    try {
-      type = MessageType.valueOf(String.valueOf(json.getValue("type")));
-    } catch (IllegalArgumentException e) {
+  /** The tenant by the tenant rule (the token's by default); events to everyone need an admin. */
+  private JsonObject withTenant(Principal principal, JsonObject json) {
+    MessageType type = json.getValue("type") instanceof String name ? types.content(name) : null;
+    if (type == null) {
       return json.copy(); // PublishRequest says what is wrong with it
     }
-    if (type.fromRedis() && !type.perTenant()) {
+    if (!type.perTenant()) {
       if (!principal.isAdmin()) {
         throw ApiError.forbidden(type + " needs the role admin").asException();
       }

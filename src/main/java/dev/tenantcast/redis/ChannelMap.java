@@ -1,11 +1,13 @@
 package dev.tenantcast.redis;
 
+import dev.tenantcast.bus.EventTypes;
 import dev.tenantcast.bus.MessageType;
 import dev.tenantcast.bus.TenantId;
 import dev.tenantcast.config.RedisConfig;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -32,9 +34,14 @@ public final class ChannelMap {
 
   private static final String BROADCAST_TAG = "{broadcast}";
 
-  /** The channels of the configuration, with hash tags on Redis Cluster. */
-  public static ChannelMap of(RedisConfig config) {
-    return new ChannelMap(config.channels(), config.mode() == RedisConfig.Mode.CLUSTER);
+  /**
+   * The channels of every content type, built-in and declared, from the one registry: subscriptions in pattern,
+   * interest and sharded mode, publishes and history routes all come from here. With hash tags on Redis Cluster.
+   */
+  public static ChannelMap of(EventTypes types, boolean cluster) {
+    Map<MessageType, String> channels = new LinkedHashMap<>();
+    types.all().forEach(d -> channels.put(d.type(), d.channel()));
+    return new ChannelMap(channels, cluster);
   }
 
   /** Where a channel's message goes: its type, and the raw tenant part (still to be validated) or null. */

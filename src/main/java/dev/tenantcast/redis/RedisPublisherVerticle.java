@@ -3,6 +3,7 @@ package dev.tenantcast.redis;
 import dev.tenantcast.bus.BrokerEndpoint;
 import dev.tenantcast.bus.BrokerStatus;
 import dev.tenantcast.bus.EventIds;
+import dev.tenantcast.bus.EventTypes;
 import dev.tenantcast.bus.PublishException;
 import dev.tenantcast.bus.PublishFailure;
 import dev.tenantcast.bus.PublishRequest;
@@ -38,6 +39,7 @@ public final class RedisPublisherVerticle extends VerticleBase {
   private final ServiceStats stats;
   private final BrokerStatus status;
   private final EventIds ids;
+  private final EventTypes eventTypes;
   private RedisConfig config;
   private HistoryConfig history;
   private final PublishScript script = PublishScript.load();
@@ -56,20 +58,21 @@ public final class RedisPublisherVerticle extends VerticleBase {
     this.stats = service.stats();
     this.status = service.broker();
     this.ids = service.ids();
+    this.eventTypes = service.eventTypes();
   }
 
   @Override
   public Future<?> start() {
     config = RedisConfig.from(config().getJsonObject("redis"));
     history = HistoryConfig.from(config().getJsonObject("history"));
-    channels = ChannelMap.of(config);
+    channels = ChannelMap.of(eventTypes, config.mode() == RedisConfig.Mode.CLUSTER);
     publishCommand = config.sharded() ? Command.SPUBLISH : Command.PUBLISH;
     RedisOptions options = RedisClients.options(config, 1).setMaxWaitingHandlers(config.maxPendingPublishes() + 16);
     link = new RedisLink(vertx, "publisher", () -> options, config.reconnectMinMillis(), config.reconnectMaxMillis(),
         config.timeoutMillis(), this::connected, cause -> status.publisherConnected(false));
     link.open();
     watchdog = vertx.setPeriodic(Math.max(100, config.timeoutMillis() / 3), t -> ping(System.currentTimeMillis()));
-    return new BrokerEndpoint(vertx.eventBus()).servePublish(this::publish);
+    return new BrokerEndpoint(vertx.eventBus()).servePublish(eventTypes, this::publish);
   }
 
   @Override

@@ -4,6 +4,7 @@ import dev.tenantcast.bus.BrokerEndpoint;
 import dev.tenantcast.bus.BrokerStatus;
 import dev.tenantcast.bus.Envelope;
 import dev.tenantcast.bus.EventIds;
+import dev.tenantcast.bus.EventTypes;
 import dev.tenantcast.bus.Interest;
 import dev.tenantcast.bus.MessageType;
 import dev.tenantcast.bus.TenantId;
@@ -46,6 +47,7 @@ public final class RedisSubscriberVerticle extends VerticleBase implements Subsc
   private final ServiceStats stats;
   private final BrokerStatus status;
   private final EventIds ids;
+  private final EventTypes eventTypes;
   private final RateLimitedLog rejections = new RateLimitedLog(LOG, 10_000);
   /** Tenant → number of HTTP verticle instances with streams of it (interest mode); bounded by the open streams. */
   private final Map<TenantId, Integer> interest = new HashMap<>();
@@ -69,13 +71,14 @@ public final class RedisSubscriberVerticle extends VerticleBase implements Subsc
     this.stats = service.stats();
     this.status = service.broker();
     this.ids = service.ids();
+    this.eventTypes = service.eventTypes();
   }
 
   @Override
   public Future<?> start() {
     config = RedisConfig.from(config().getJsonObject("redis"));
     HistoryConfig historyConfig = HistoryConfig.from(config().getJsonObject("history"));
-    channels = ChannelMap.of(config);
+    channels = ChannelMap.of(eventTypes, config.mode() == RedisConfig.Mode.CLUSTER);
     decoder = new InboundDecoder(channels, ids, config.maxPayloadBytes());
     endpoint = new BrokerEndpoint(vertx.eventBus());
     reader = new RenewingRedis(vertx, "reader", () -> RedisClients.options(config, 4), config.timeoutMillis());
@@ -139,7 +142,7 @@ public final class RedisSubscriberVerticle extends VerticleBase implements Subsc
   public void message(String pattern, String channel, Buffer payload) {
     InboundDecoder.Result result = decoder.decode(pattern, channel, payload, System.currentTimeMillis());
     if (result.envelope() != null) {
-      stats.received();
+      stats.received(result.envelope().type().name());
       recent.record(result.envelope());
       endpoint.deliver(result.envelope());
     } else {

@@ -4,6 +4,8 @@ import dev.tenantcast.auth.JwksCache;
 import dev.tenantcast.auth.WarmUpKey;
 import dev.tenantcast.bus.BrokerStatus;
 import dev.tenantcast.bus.EventIds;
+import dev.tenantcast.bus.EventTypes;
+import dev.tenantcast.bus.MessageType;
 import dev.tenantcast.config.HttpConfig;
 import dev.tenantcast.limits.Budget;
 import dev.tenantcast.limits.PublishLimits;
@@ -19,12 +21,14 @@ import io.vertx.core.json.JsonObject;
  * whether it is warming up or draining. Handed to each verticle's constructor, so two service instances in one JVM (as
  * in the tests) never share state.
  *
+ * @param eventTypes the content types, built-in and declared, with their channels: the one registry every verticle
+ *                   derives channels, validation and counters from
  * @param jwks the keys of {@code jwt.jwksUrl}, fetched once for all HTTP verticle instances; null when it is not set
  * @param warmUpKey the key of the start's warm-up streams, which every HTTP verticle instance accepts while it runs
  */
-public record ServiceContext(String instanceId, EventIds ids, ServiceStats stats, ServiceMetrics metrics,
-                             BrokerStatus broker, SharedLimits limits, Lifecycle lifecycle, JwksCache jwks,
-                             WarmUpKey warmUpKey) {
+public record ServiceContext(String instanceId, EventIds ids, EventTypes eventTypes, ServiceStats stats,
+                             ServiceMetrics metrics, BrokerStatus broker, SharedLimits limits, Lifecycle lifecycle,
+                             JwksCache jwks, WarmUpKey warmUpKey) {
 
   /** The limits that count across the HTTP verticle instances: streams, connections and body bytes in memory. */
   public record SharedLimits(StreamAdmission streams, Budget connections, Budget bodyBytes, PublishLimits publishes) {
@@ -55,8 +59,9 @@ public record ServiceContext(String instanceId, EventIds ids, ServiceStats stats
   }
 
   /** @param jwks the keys of {@code jwt.jwksUrl}, or null when it is not set */
-  public static ServiceContext create(String instanceId, HttpConfig http, JwksCache jwks, MeterRegistry registry) {
-    ServiceStats stats = new ServiceStats(instanceId);
+  public static ServiceContext create(String instanceId, HttpConfig http, EventTypes eventTypes, JwksCache jwks,
+                                     MeterRegistry registry) {
+    ServiceStats stats = new ServiceStats(instanceId, eventTypes.types().stream().map(MessageType::name).toList());
     BrokerStatus broker = new BrokerStatus();
     SharedLimits limits = SharedLimits.of(http);
     ServiceMetrics metrics = new ServiceMetrics(registry, stats, broker, limits.streams()::open,
@@ -64,7 +69,7 @@ public record ServiceContext(String instanceId, EventIds ids, ServiceStats stats
     if (jwks != null) {
       metrics.watch(jwks);
     }
-    return new ServiceContext(instanceId, new EventIds(instanceId), stats, metrics, broker, limits, new Lifecycle(),
-        jwks, new WarmUpKey());
+    return new ServiceContext(instanceId, new EventIds(instanceId), eventTypes, stats, metrics, broker, limits,
+        new Lifecycle(), jwks, new WarmUpKey());
   }
 }

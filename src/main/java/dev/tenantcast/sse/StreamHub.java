@@ -2,6 +2,7 @@ package dev.tenantcast.sse;
 
 import dev.tenantcast.bus.BrokerClient;
 import dev.tenantcast.bus.Envelope;
+import dev.tenantcast.bus.EventTypes;
 import dev.tenantcast.bus.MessageType;
 import dev.tenantcast.bus.TenantId;
 import dev.tenantcast.stats.ServiceMetrics;
@@ -29,6 +30,8 @@ public final class StreamHub {
   private final int heartbeatSeconds;
   private final int retryMillis;
   private final int streamBufferBytes;
+  /** Type → scope of every content type, in CONNECTED: so clients learn the declared types of this deployment. */
+  private final JsonObject eventTypes;
   private long timer = -1;
 
   /**
@@ -37,13 +40,15 @@ public final class StreamHub {
    * @param maxReplay live events a resuming stream may hold while its history is read
    */
   public StreamHub(Vertx vertx, BrokerClient broker, ServiceStats stats, ServiceMetrics metrics, String instanceId,
-                   int heartbeatSeconds, int retryMillis, int streamBufferBytes, int maxReplay) {
+                   EventTypes eventTypes, int heartbeatSeconds, int retryMillis, int streamBufferBytes,
+                   int maxReplay) {
     this.vertx = vertx;
     this.fanout = new TenantFanout(vertx, broker, stats, metrics, heartbeatSeconds, maxReplay);
     this.instanceId = instanceId;
     this.heartbeatSeconds = heartbeatSeconds;
     this.retryMillis = retryMillis;
     this.streamBufferBytes = streamBufferBytes;
+    this.eventTypes = eventTypes.scopes();
   }
 
   /** Starts routing broadcasts, and the one timer of this instance's streams (heartbeats, token expiry). */
@@ -101,6 +106,7 @@ public final class StreamHub {
             .put("tenant", tenant.value())
             .put("instanceId", instanceId)
             .put("heartbeatSeconds", heartbeatSeconds)
+            .put("eventTypes", eventTypes)
             .put("resume", resumed), System.currentTimeMillis())));
     if (response.closed()) {
       fanout.remove(stream);

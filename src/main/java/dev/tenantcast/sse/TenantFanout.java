@@ -381,7 +381,7 @@ final class TenantFanout {
     }
     WireFrame frame = frame(sseId(position(group), envelope), envelope);
     int queued = enqueueAll(group.streams, frame, envelope);
-    stats.delivered(queued);
+    stats.delivered(envelope.type().name(), queued);
     metrics.delivered(envelope.timestamp(), System.currentTimeMillis());
   }
 

@@ -46,6 +46,13 @@ public final class ServiceMetrics {
         s -> s.counter("published"));
     counter(registry, "tenantcast.publish.failures", "publishes refused or failed", stats,
         s -> s.counter("publishFailures"));
+    for (String type : stats.types()) {
+      // one series per configured type: a short list from the configuration, never from clients
+      FunctionCounter.builder("tenantcast.events.received", stats, s -> s.receivedCount(type))
+          .description("valid events received from the broker, by type").tag("type", type).register(registry);
+      FunctionCounter.builder("tenantcast.events.delivered", stats, s -> s.deliveredCount(type))
+          .description("events queued to streams, by type").tag("type", type).register(registry);
+    }
     for (RejectReason reason : RejectReason.values()) {
       FunctionCounter.builder("tenantcast.messages.rejected", stats, s -> s.rejectedCount(reason))
           .description("messages from the broker not delivered, by reason").tag("reason", reason.name().toLowerCase())

@@ -4,7 +4,10 @@ import dev.tenantcast.bus.RejectReason;
 import dev.tenantcast.limits.Refusal;
 import io.vertx.core.json.JsonObject;
 
+import java.util.Collections;
 import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -23,21 +26,56 @@ public final class ServiceStats {
   private final LongAdder publishFailures = new LongAdder();
   private final Map<RejectReason, LongAdder> rejected = adders(RejectReason.class);
   private final Map<Refusal, LongAdder> refused = adders(Refusal.class);
+  /** Type name → received, delivered: one pair per configured content type, so bounded by the configuration. */
+  private final Map<String, LongAdder[]> byType;
 
+  /** Counts by type for the built-in content types only. */
   public ServiceStats(String instanceId) {
+    this(instanceId, List.of("DASHBOARD_UPDATE", "NOTIFICATION", "SYSTEM_ALERT"));
+  }
+
+  /** @param types the content types to count by (every declared one); others are counted in the totals only */
+  public ServiceStats(String instanceId, List<String> types) {
     this.instanceId = instanceId;
+    Map<String, LongAdder[]> counters = new LinkedHashMap<>();
+    types.forEach(type -> counters.put(type, new LongAdder[] {new LongAdder(), new LongAdder()}));
+    this.byType = Collections.unmodifiableMap(counters);
   }
 
   public String instanceId() {
     return instanceId;
   }
 
-  public void received() {
+  public void received(String type) {
     received.increment();
+    LongAdder[] counters = byType.get(type);
+    if (counters != null) {
+      counters[0].increment();
+    }
   }
 
-  public void delivered(int streams) {
+  /** An event of this type queued on this many streams. */
+  public void delivered(String type, int streams) {
     delivered.add(streams);
+    LongAdder[] counters = byType.get(type);
+    if (counters != null) {
+      counters[1].add(streams);
+    }
+  }
+
+  /** The content types counted by type, in their configured order. */
+  public List<String> types() {
+    return List.copyOf(byType.keySet());
+  }
+
+  public long receivedCount(String type) {
+    LongAdder[] counters = byType.get(type);
+    return counters == null ? 0 : counters[0].sum();
+  }
+
+  public long deliveredCount(String type) {
+    LongAdder[] counters = byType.get(type);
+    return counters == null ? 0 : counters[1].sum();
   }
 
   public void dropped(int frames) {
@@ -95,6 +133,9 @@ public final class ServiceStats {
     }
     JsonObject refusedByLimit = new JsonObject();
     refused.forEach((refusal, count) -> refusedByLimit.put(refusal.name(), count.sum()));
+    JsonObject types = new JsonObject();
+    byType.forEach((type, counters) -> types.put(type, new JsonObject().put("received", counters[0].sum())
+        .put("delivered", counters[1].sum())));
     return new JsonObject()
         .put("instanceId", instanceId)
         .put("uptimeSeconds", (System.currentTimeMillis() - startedAt) / 1000)
@@ -106,7 +147,8 @@ public final class ServiceStats {
             .put("dropped", dropped.sum())
             .put("slowConsumersClosed", slowConsumersClosed.sum())
             .put("published", published.sum())
-            .put("publishFailures", publishFailures.sum()))
+            .put("publishFailures", publishFailures.sum())
+            .put("byType", types))
         .put("refusedByLimit", refusedByLimit);
   }
 

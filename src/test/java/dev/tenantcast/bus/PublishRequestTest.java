@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 class PublishRequestTest {
+  private static final EventTypes TYPES = EventTypes.defaults();
   private static JsonObject request(String tenant, String type, Object data) {
     JsonObject json = new JsonObject().put("type", type).put("data", data);
     return tenant == null ? json : json.put("tenant", tenant);
@@ -17,11 +18,29 @@ class PublishRequestTest {
 
   @Test
   void aTenantEventAndAnAlertRoundTrip() {
-    PublishRequest update = PublishRequest.from(request("acme", "DASHBOARD_UPDATE", new JsonObject().put("a", 1)));
+    PublishRequest update = PublishRequest.from(request("acme", "DASHBOARD_UPDATE", new JsonObject().put("a", 1)),
+        TYPES);
     assertEquals(new TenantId("acme"), update.tenant());
-    assertEquals(update, PublishRequest.from(update.toJson()));
-    PublishRequest alert = PublishRequest.from(request(null, "SYSTEM_ALERT", new JsonObject()));
+    assertEquals(update, PublishRequest.from(update.toJson(), TYPES));
+    PublishRequest alert = PublishRequest.from(request(null, "SYSTEM_ALERT", new JsonObject()), TYPES);
     assertNull(alert.tenant());
+  }
+
+  @Test
+  void aDeclaredTypeIsPublishedWithItsScopeAndAnUndeclaredOneIsRefused() {
+    MessageType shipped = MessageType.declared("ORDER_SHIPPED", true);
+    MessageType maintenance = MessageType.declared("MAINTENANCE", false);
+    EventTypes declared = new EventTypes(List.of(new EventTypes.Declared(shipped, "order-shipped-{tenant}"),
+        new EventTypes.Declared(maintenance, "maintenance")));
+    PublishRequest order = PublishRequest.from(request("acme", "ORDER_SHIPPED", new JsonObject()), declared);
+    assertEquals(shipped, order.type());
+    assertEquals(order, PublishRequest.from(order.toJson(), declared));
+    assertNull(PublishRequest.from(request(null, "MAINTENANCE", new JsonObject()), declared).tenant());
+    assertThrows(IllegalArgumentException.class,
+        () -> PublishRequest.from(request(null, "ORDER_SHIPPED", new JsonObject()), declared), "needs a tenant");
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> PublishRequest.from(request("acme", "ORDER_SHIPPED", new JsonObject()), TYPES));
+    assertEquals("type must be one of DASHBOARD_UPDATE, NOTIFICATION, SYSTEM_ALERT", e.getMessage());
   }
 
   @Test
@@ -32,19 +51,19 @@ class PublishRequestTest {
         request("acme", "SYSTEM_ALERT", new JsonObject()),
         request("acme", "NOTIFICATION", new JsonObject().put("n", Double.NaN)),
         request("acme", "NOTIFICATION", nested(EventJson.MAX_DEPTH)))) {
-      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PublishRequest.from(bad),
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PublishRequest.from(bad, TYPES),
           bad.encode());
       assertEquals(false, e.getMessage().isBlank());
     }
-    assertThrows(IllegalArgumentException.class, () -> PublishRequest.from(null));
+    assertThrows(IllegalArgumentException.class, () -> PublishRequest.from(null, TYPES));
   }
 
   @Test
   void dataMayNestAsDeepAsAPayloadCarriesItAndNoDeeper() {
     // A payload wraps data one level down: {"@tenantcast": {...}, "data": data}.
-    PublishRequest.from(request("acme", "NOTIFICATION", nested(EventJson.MAX_DEPTH - 1)));
+    PublishRequest.from(request("acme", "NOTIFICATION", nested(EventJson.MAX_DEPTH - 1)), TYPES);
     assertThrows(IllegalArgumentException.class,
-        () -> PublishRequest.from(request("acme", "NOTIFICATION", nested(EventJson.MAX_DEPTH))));
+        () -> PublishRequest.from(request("acme", "NOTIFICATION", nested(EventJson.MAX_DEPTH)), TYPES));
   }
 
   /** An object {@code levels} deep: {"a":{"a":...{}}}. */

@@ -1,6 +1,7 @@
 package dev.tenantcast.config;
 
 import dev.tenantcast.app.VerticleDescriptor;
+import dev.tenantcast.bus.EventTypes;
 import dev.tenantcast.bus.MessageType;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
@@ -87,6 +88,60 @@ class ConfigTest {
         .contains("'redis.channels.NOTIFICATION'"));
     assertTrue(failure(Map.of("TENANTCAST_REDIS_CHANNELS_SYSTEM_ALERT", "alerts-{tenant}"))
         .contains("'redis.channels.SYSTEM_ALERT'"));
+  }
+
+  @Test
+  void declaredEventTypesJoinTheBuiltInOnesInOneRegistry() {
+    EventTypes types = load(Map.of("TENANTCAST_EVENT_TYPES", "{\"ORDER_SHIPPED\": {\"scope\": \"tenant\", "
+        + "\"channel\": \"order-shipped-{tenant}\"}, \"MAINTENANCE\": {\"scope\": \"broadcast\", "
+        + "\"channel\": \"maintenance\"}}")).eventTypes();
+    assertEquals(List.of("DASHBOARD_UPDATE", "NOTIFICATION", "SYSTEM_ALERT", "ORDER_SHIPPED", "MAINTENANCE"),
+        types.types().stream().map(MessageType::name).toList());
+    assertEquals(MessageType.declared("ORDER_SHIPPED", true), types.content("ORDER_SHIPPED"));
+    assertEquals(MessageType.declared("MAINTENANCE", false), types.content("MAINTENANCE"));
+    assertEquals("order-shipped-{tenant}", types.all().get(3).channel());
+    assertNull(types.content("HEARTBEAT"), "server types are not published");
+    assertEquals(EventTypes.defaults().all(), load(Map.of()).eventTypes().all(), "no declaration: the built-ins");
+  }
+
+  @Test
+  void badEventTypeDeclarationsStopTheStartNamingTheKey() {
+    Map<String, String> bad = new java.util.LinkedHashMap<>();
+    bad.put("{\"order_shipped\": {\"scope\": \"tenant\", \"channel\": \"o-{tenant}\"}}",
+        "'eventTypes.order_shipped' is not a type name");
+    bad.put("{\"ORDER\": {\"scope\": \"tenant\", \"channel\": \"orders\"}}",
+        "'eventTypes.ORDER.channel' must contain {tenant} exactly once");
+    bad.put("{\"ORDER\": {\"scope\": \"broadcast\", \"channel\": \"orders-{tenant}\"}}",
+        "'eventTypes.ORDER.channel' is for every tenant and must not contain {tenant}");
+    bad.put("{\"ORDER\": {\"scope\": \"mine\", \"channel\": \"o-{tenant}\"}}",
+        "'eventTypes.ORDER.scope' must be tenant");
+    bad.put("{\"ORDER\": {\"scope\": \"tenant\", \"channel\": \"o {tenant}\"}}",
+        "'eventTypes.ORDER.channel' may contain only");
+    bad.put("{\"ORDER\": {\"scope\": \"tenant\"}}", "'eventTypes.ORDER.channel' must be a non-empty string");
+    bad.put("{\"ORDER\": {\"scope\": \"tenant\", \"channel\": \"o-{tenant}\", \"colour\": \"red\"}}",
+        "'eventTypes.ORDER.colour' is not a known setting");
+    bad.put("{\"NOTIFICATION\": {\"scope\": \"tenant\", \"channel\": \"n-{tenant}\"}}",
+        "'eventTypes.NOTIFICATION' is a built-in type: set its channel with redis.channels.NOTIFICATION");
+    bad.put("{\"HEARTBEAT\": {\"scope\": \"broadcast\", \"channel\": \"beat\"}}",
+        "'eventTypes.HEARTBEAT' is a type the server makes");
+    bad.put("{\"ALERT\": {\"scope\": \"broadcast\", \"channel\": \"system-alert\"}}",
+        "'eventTypes.ALERT.channel' is also the channel of SYSTEM_ALERT (redis.channels.SYSTEM_ALERT)");
+    bad.put("{\"A\": {\"scope\": \"tenant\", \"channel\": \"a-{tenant}\"}, "
+        + "\"B\": {\"scope\": \"tenant\", \"channel\": \"a-{tenant}\"}}", "'eventTypes.B.channel' is also "
+        + "the channel of A (eventTypes.A.channel)");
+    bad.put("{\"DASHBOARD\": {\"scope\": \"tenant\", \"channel\": \"dashboard-{tenant}\"}}",
+        "'eventTypes.DASHBOARD.channel' overlaps the channel of DASHBOARD_UPDATE (redis.channels.DASHBOARD_UPDATE): "
+            + "'dashboard-update-x' would match both");
+    bad.put("{\"EVERYONE\": {\"scope\": \"broadcast\", \"channel\": \"notification-all\"}}",
+        "'eventTypes.EVERYONE.channel' overlaps the channel of NOTIFICATION");
+    bad.put("[]", "'TENANTCAST_EVENT_TYPES' cannot be read");
+    bad.forEach((json, message) -> {
+      String failure = failure(Map.of("TENANTCAST_EVENT_TYPES", json));
+      assertTrue(failure.contains(message), json + " -> " + failure);
+    });
+    // a tenant id cannot contain '.', so a channel like these is never one tenant's and another's
+    load(Map.of("TENANTCAST_EVENT_TYPES",
+        "{\"ORDER\": {\"scope\": \"tenant\", \"channel\": \"dashboard-update.{tenant}\"}}"));
   }
 
   @Test

@@ -246,14 +246,21 @@ class OpenApiDocumentTest {
   }
 
   @Test
-  void theStreamsEventTypesAreTheMessageTypes() {
-    JsonArray types = document.getJsonObject("components").getJsonObject("schemas").getJsonObject("StreamEvent")
-        .getJsonObject("properties").getJsonObject("type").getJsonArray("enum");
+  void theStreamsEventTypesAreTheBuiltInTypesAndTheDeclaredTypesPattern() {
+    JsonArray anyOf = document.getJsonObject("components").getJsonObject("schemas").getJsonObject("StreamEvent")
+        .getJsonObject("properties").getJsonObject("type").getJsonArray("anyOf");
     Set<String> expected = new TreeSet<>();
-    for (MessageType type : MessageType.values()) {
+    for (MessageType type : MessageType.builtIn()) {
       expected.add(type.name());
     }
-    assertEquals(expected, new TreeSet<>(types.getList()));
+    assertEquals(expected, new TreeSet<>(anyOf.getJsonObject(0).getJsonArray("enum").getList()));
+    assertEquals("^" + MessageType.NAME.pattern() + "$", anyOf.getJsonObject(1).getString("pattern"));
+    JsonArray publishable = document.getJsonObject("components").getJsonObject("schemas")
+        .getJsonObject("PublishRequest").getJsonArray("oneOf");
+    for (int i = 0; i < publishable.size(); i++) {
+      assertEquals("^" + MessageType.NAME.pattern() + "$", publishable.getJsonObject(i).getJsonObject("properties")
+          .getJsonObject("type").getString("pattern"));
+    }
   }
 
   @Test
@@ -337,7 +344,7 @@ class OpenApiDocumentTest {
     SseEvent connected = stream.next();
     JsonObject schemas = document.getJsonObject("components").getJsonObject("schemas");
     JsonArray types = schemas.getJsonObject("StreamEvent").getJsonObject("properties").getJsonObject("type")
-        .getJsonArray("enum");
+        .getJsonArray("anyOf").getJsonObject(0).getJsonArray("enum");
     if (!types.contains(connected.type()) || !"CONNECTED".equals(connected.type())) {
       problems.add("the stream started with " + connected.data());
     }
