@@ -3,6 +3,9 @@
 export type MessageType =
   | 'CONNECTED' | 'HEARTBEAT' | 'DASHBOARD_UPDATE' | 'NOTIFICATION' | 'SYSTEM_ALERT' | 'STATUS' | 'ERROR';
 
+/** A published type goes to one tenant's streams or to every stream. */
+export type EventScope = 'tenant' | 'broadcast';
+
 export type ClientState = 'idle' | 'connecting' | 'open' | 'reconnecting' | 'closed';
 
 /** Why the state changed: a public call, the server's CONNECTED, or what made the client reconnect. */
@@ -77,6 +80,8 @@ export interface ConnectedData {
   tenant: string;
   instanceId: string;
   heartbeatSeconds: number;
+  /** Every published type the server delivers, built-in and declared in its eventTypes, with its scope. */
+  eventTypes?: Record<string, EventScope>;
   /** What became of the connect's resume (lastEventId). */
   resume: { requested: boolean; resumed?: boolean; replayed?: number; reason?: ResumeFailure };
   [key: string]: unknown;
@@ -177,11 +182,17 @@ export interface TenantcastStats {
   resume: ResumeInfo | null;
   /** 'degraded' while the server says its broker is unreachable. */
   delivery: 'live' | 'degraded';
+  /** The published types of the server (from CONNECTED), built-in and declared, with their scope; {} before. */
+  eventTypes: Record<string, EventScope>;
 }
 
 export const MESSAGE_TYPES: readonly MessageType[];
 
-export class TenantcastClient {
+/**
+ * The client, optionally typed with the data of the server's declared types:
+ * `new TenantcastClient<{ ORDER_SHIPPED: { orderId: string } }>(...)` types `on('ORDER_SHIPPED', (data) => ...)`.
+ */
+export class TenantcastClient<Declared extends Record<string, unknown> = {}> {
   constructor(options?: TenantcastClientOptions);
   readonly state: ClientState;
   /** Starts streaming; a no-op while connecting or connected; restarts after close(). */
@@ -189,6 +200,7 @@ export class TenantcastClient {
   /** Stops for good: closes the stream and cancels every timer. */
   close(): void;
   on<K extends MessageType>(type: K, handler: MessageHandler<MessageDataMap[K]>): () => void;
+  on<K extends keyof Declared & string>(type: K, handler: MessageHandler<Declared[K]>): () => void;
   on(type: '*', handler: MessageHandler<unknown>): () => void;
   on(type: 'state', handler: StateHandler): () => void;
   on(type: 'resume', handler: (resume: ResumeInfo) => void): () => void;
@@ -196,6 +208,7 @@ export class TenantcastClient {
   stats(): TenantcastStats;
 }
 
-export function createTenantcastClient(options?: TenantcastClientOptions): TenantcastClient;
+export function createTenantcastClient<Declared extends Record<string, unknown> = {}>(
+  options?: TenantcastClientOptions): TenantcastClient<Declared>;
 
 export default TenantcastClient;

@@ -54,6 +54,8 @@ export class TenantcastClient {
   #resume = null;
   /** 'live', or 'degraded' while the server says its broker is unreachable. */
   #delivery = 'live';
+  /** Every published type the server delivers (built-in and declared in its eventTypes) → 'tenant' | 'broadcast'. */
+  #eventTypes = {};
 
   /** @param {import('./tenantcast-client').TenantcastClientOptions} [options] */
   constructor(options = {}) {
@@ -137,6 +139,7 @@ export class TenantcastClient {
       instanceId: this.#instanceId,
       resume: this.#resume,
       delivery: this.#delivery,
+      eventTypes: { ...this.#eventTypes },
     };
   }
 
@@ -223,6 +226,11 @@ export class TenantcastClient {
     this.#connectionId = data.connectionId ?? null;
     this.#instanceId = data.instanceId ?? null;
     this.#delivery = 'live';
+    // Types declared in the server's configuration are known from CONNECTED on: counted from 0 like the built-ins.
+    if (data.eventTypes && typeof data.eventTypes === 'object') {
+      this.#eventTypes = { ...data.eventTypes };
+      for (const type of Object.keys(this.#eventTypes)) this.#counts[type] ??= 0;
+    }
     if (data.resume && data.resume.requested) {
       this.#resume = { resumed: Boolean(data.resume.resumed), replayed: data.resume.replayed ?? 0,
         reason: data.resume.reason ?? null };

@@ -529,3 +529,22 @@ test('connect() is idempotent while active and restarts after close()', async ()
 test('the constructor fails clearly when no EventSource exists', () => {
   assert.throws(() => new TenantcastClient({ EventSource: undefined }), /EventSource/);
 });
+
+test('types declared by the server (CONNECTED.eventTypes) are counted from 0 and reach their typed handlers', async () => {
+  const client = new TenantcastClient({ token: 't', EventSource: ES });
+  const shipped = [];
+  client.on('ORDER_SHIPPED', (data, message) => shipped.push([data.orderId, message.id]));
+  client.connect();
+  await flush();
+  assert.deepEqual(client.stats().eventTypes, {});
+  latest().connected({ eventTypes: { DASHBOARD_UPDATE: 'tenant', NOTIFICATION: 'tenant', SYSTEM_ALERT: 'broadcast',
+    ORDER_SHIPPED: 'tenant', MAINTENANCE: 'broadcast' } });
+  assert.equal(client.stats().messagesByType.ORDER_SHIPPED, 0);
+  assert.equal(client.stats().messagesByType.MAINTENANCE, 0);
+  assert.equal(client.stats().eventTypes.MAINTENANCE, 'broadcast');
+  latest().message('ORDER_SHIPPED', { orderId: 'o-1' }, '7-i1-1');
+  assert.deepEqual(shipped, [['o-1', '7-i1-1']]);
+  assert.equal(client.stats().messagesByType.ORDER_SHIPPED, 1);
+  assert.equal(client.stats().lastEventId, '7-i1-1', 'a declared type moves the last event id like any content event');
+  client.close();
+});

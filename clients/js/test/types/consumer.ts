@@ -12,6 +12,14 @@ const stats: TenantcastStats = client.stats();
 // @ts-expect-error the state is one of the known states
 const state: 'paused' = client.state;
 const types: readonly string[] = MESSAGE_TYPES;
+const scopes: Record<string, 'tenant' | 'broadcast'> = stats.eventTypes;
+
+// A server's declared types (its eventTypes), typed by the app.
+const orders = createTenantcastClient<{ ORDER_SHIPPED: { orderId: string } }>({ token: null });
+orders.on('ORDER_SHIPPED', (data) => data.orderId.toUpperCase());
+// @ts-expect-error the declared type's data is typed
+orders.on('ORDER_SHIPPED', (data) => data.orderId.toFixed());
+orders.on('DASHBOARD_UPDATE', (data) => data.cpu);
 
 interface Metrics {
   cpu: number;
@@ -32,6 +40,6 @@ export function useMetrics(): unknown[] {
   const notification = view.lastEvent.NOTIFICATION?.data;
   // @ts-expect-error debounceMs is a number
   useTenantcast({ debounceMs: '250' });
-  return [cpu, wrong, resumeReason, notification, view.stats.received, view.client?.stats(), stats, state, types,
+  return [cpu, wrong, resumeReason, notification, view.stats.received, view.client?.stats(), stats, state, types, scopes,
     mergeDashboard({ a: 1 }, { b: 2 })];
 }

@@ -183,6 +183,11 @@ function switchTenant(tenant) {
   client.on('DASHBOARD_UPDATE', (data, message) => renderUpdate(current, data, message));
   client.on('NOTIFICATION', (data, message) => addNotification(data, message));
   client.on('SYSTEM_ALERT', (data, message) => showAlert(data, message));
+  client.on('CONNECTED', (data) => offerTypes(data.eventTypes));
+  // Types declared in the server's eventTypes have no view of their own: they join the notifications, named.
+  client.on('*', (data, message) => {
+    if (scopes[message.type] && !BUILT_IN_TYPES.has(message.type)) addNotification(data, message, message.type);
+  });
   client.on('resume', (resume) => {
     // Events were missed and cannot be replayed: what the page shows may be stale, so start it over.
     if (!resume.resumed) clearTenantView();
@@ -337,10 +342,12 @@ function drawSparkline(tile) {
     + `${numberFormat.format(min)}..${numberFormat.format(max)}`);
 }
 
-function addNotification(data, message) {
+function addNotification(data, message, type) {
   const item = el('li', { className: 'notification', dataset: { testid: 'notification' } });
+  if (type) item.dataset.type = type;
   if (typeof data?.level === 'string') item.dataset.level = data.level;
-  const title = typeof data?.title === 'string' ? data.title : null;
+  const named = typeof data?.title === 'string' ? data.title : null;
+  const title = type ? (named ? `${type} · ${named}` : type) : named;
   const text = [data?.text, data?.message].find((candidate) => typeof candidate === 'string') ?? null;
   if (title) item.append(el('span', { className: 'notification-title' }, title));
   if (text) item.append(el('span', { className: 'notification-text' }, text));
@@ -385,7 +392,24 @@ const EXAMPLES = {
 };
 
 function fillExample() {
-  ui.publishData.value = JSON.stringify(EXAMPLES[ui.publishType.value](), null, 2);
+  const type = ui.publishType.value;
+  const example = EXAMPLES[type] ?? (() => ({ title: type, text: `An example ${type} event` }));
+  ui.publishData.value = JSON.stringify(example(), null, 2);
+}
+
+const BUILT_IN_TYPES = new Set(['DASHBOARD_UPDATE', 'NOTIFICATION', 'SYSTEM_ALERT']);
+/** Type → 'tenant' | 'broadcast', from CONNECTED: the built-in types and those the server's eventTypes declares. */
+let scopes = { DASHBOARD_UPDATE: 'tenant', NOTIFICATION: 'tenant', SYSTEM_ALERT: 'broadcast' };
+
+/** Adds the server's declared types to the publish form. */
+function offerTypes(eventTypes) {
+  if (!eventTypes || typeof eventTypes !== 'object') return;
+  scopes = { ...eventTypes };
+  for (const [type, scope] of Object.entries(eventTypes)) {
+    if (BUILT_IN_TYPES.has(type) || ui.publishType.querySelector(`option[value="${CSS.escape(type)}"]`)) continue;
+    const label = scope === 'broadcast' ? `${type} (all tenants, admin)` : type;
+    ui.publishType.append(el('option', { value: type }, label));
+  }
 }
 
 ui.publishType.addEventListener('change', fillExample);
@@ -412,8 +436,8 @@ async function publish() {
   }
   const current = session;
   const { tenant } = current;
-  // SYSTEM_ALERT goes to every tenant, so it needs an admin token and names no tenant.
-  const isAlert = type === 'SYSTEM_ALERT';
+  // SYSTEM_ALERT and declared broadcast types go to every tenant, so they need an admin token and name no tenant.
+  const isAlert = scopes[type] === 'broadcast';
   ui.publishButton.disabled = true;
   showResult('pending', 'Publishing…');
   try {

@@ -51,8 +51,15 @@ class DemoDashboardBrowserTest {
     wait = chromium.wait;
   }
 
+  /** With the declared types of conf/event-types.example.json (ORDER_SHIPPED, MAINTENANCE) beside the built-in ones. */
   private TestService startService() {
-    return TestService.start(redis.url(), new JsonObject()
+    JsonObject declared;
+    try {
+      declared = new JsonObject(Files.readString(Path.of("conf/event-types.example.json")));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return TestService.start(redis.url(), declared
         .put("http", new JsonObject().put("port", port).put("heartbeatSeconds", 2))
         .put("jwt", new JsonObject().put("secret", JwtConfig.DEVELOPMENT_SECRET))
         .put("demo", new JsonObject().put("enabled", true)));
@@ -140,6 +147,29 @@ class DemoDashboardBrowserTest {
       Files.copy(((TakesScreenshot) browser).getScreenshotAs(OutputType.FILE).toPath(), Path.of(screenshot),
           java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
+  }
+
+  @Test
+  void offersTheServersDeclaredTypesAndShowsTheirEvents() {
+    openDashboardOf("acme");
+    Select type = new Select(byTestId("publish-type"));
+    wait.until(b -> type.getOptions().size() == 5);
+    assertEquals(List.of("DASHBOARD_UPDATE", "NOTIFICATION", "SYSTEM_ALERT (all tenants, admin)", "ORDER_SHIPPED",
+        "MAINTENANCE (all tenants, admin)"), type.getOptions().stream().map(WebElement::getText).toList());
+
+    type.selectByValue("ORDER_SHIPPED");
+    byTestId("publish-data").clear();
+    byTestId("publish-data").sendKeys("{\"title\": \"Order 1042 shipped\"}");
+    byTestId("publish-button").click();
+    wait.until(b -> byTestId("notifications").getText().contains("ORDER_SHIPPED · Order 1042 shipped"));
+    redis.publish("order-shipped-globex", "{\"title\": \"globex's order\"}");
+    redis.publish("maintenance", "{\"text\": \"Database upgrade at 22:00\"}");
+    wait.until(b -> byTestId("notifications").getText().contains("Database upgrade at 22:00"));
+    assertTrue(!byTestId("notifications").getText().contains("globex's order"), "published before the maintenance");
+    assertEquals(1, browser.findElements(By.cssSelector("[data-testid='notification'][data-type='MAINTENANCE']"))
+        .size());
+    wait.until(b -> browser.findElements(By.cssSelector("[data-testid='stat-type'][data-type='ORDER_SHIPPED'] td"))
+        .get(1).getText().equals("1"));
   }
 
   @Test
