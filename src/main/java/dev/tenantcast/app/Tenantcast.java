@@ -64,7 +64,8 @@ public final class Tenantcast {
         .compose(embedded -> {
           // Not awaited: the service starts while the identity provider is down, and is not ready until keys arrive.
           JwksCache jwks = config.jwt().jwks() == null ? null : JwksCache.start(vertx, config.jwt().jwks());
-          ServiceContext context = ServiceContext.create(config.instanceId(), config.http(), config.eventTypes(), jwks,
+          ServiceContext context = ServiceContext.create(config.instanceId(), config.http(), config.admin(),
+              config.eventTypes(), jwks,
               registry != null ? registry : new SimpleMeterRegistry());
           context.lifecycle().warmingUp(WarmUp.planned(config.http()));
           String url = embedded != null ? embedded.url() : config.redis().describe();

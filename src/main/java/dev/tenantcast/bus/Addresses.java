@@ -14,6 +14,11 @@ public final class Addresses {
   public static final String PUBLISH = "tenantcast.publish";
   public static final String INTEREST = "tenantcast.interest";
   public static final String HISTORY = "tenantcast.history";
+  /**
+   * Each instance's figures for the admin page (a JSON snapshot per interval), its own and those the others shared
+   * through the broker; published local-only.
+   */
+  public static final String FIGURES = "tenantcast.figures";
 
   private Addresses() {
   }

@@ -15,9 +15,11 @@ import io.vertx.core.json.JsonObject;
  * @param timestamp epoch milliseconds when the event entered Tenantcast
  * @param json      what clients read as {@code event.data}, encoded once when the envelope is made, so that every
  *                  event loop writes the same bytes and a value that cannot be encoded fails where it entered
+ * @param receivedNanos {@link System#nanoTime()} when the broker received it live, for the delivery latency; 0 for
+ *                  events made by the server or read from history
  */
 public record Envelope(String id, Position position, MessageType type, TenantId tenant, JsonObject data,
-                       long timestamp, Buffer json) {
+                       long timestamp, Buffer json, long receivedNanos) {
 
   /** A content event; its id is its position when it has one. */
   public static Envelope of(String id, Position position, MessageType type, TenantId tenant, JsonObject data,
@@ -27,7 +29,12 @@ public record Envelope(String id, Position position, MessageType type, TenantId 
       json.put("id", id);
     }
     json.put("data", data).put("timestamp", timestamp);
-    return new Envelope(id, position, type, tenant, data, timestamp, json.toBuffer());
+    return new Envelope(id, position, type, tenant, data, timestamp, json.toBuffer(), 0);
+  }
+
+  /** The same event, received live by the broker at {@code nanos} ({@link System#nanoTime()}). */
+  public Envelope receivedAt(long nanos) {
+    return new Envelope(id, position, type, tenant, data, timestamp, json, nanos);
   }
 
   /** Server-made events (heartbeats, errors) carry no id so they do not disturb resume. */

@@ -9,11 +9,12 @@ import java.util.UUID;
 /** The whole configuration, validated at start so a bad key stops the service with one clear message. */
 public record TenantcastConfig(String instanceId, HttpConfig http, RedisConfig redis, HistoryConfig history,
                                JwtConfig jwt, DemoConfig demo, EventBusConfig eventBus, EventTypes eventTypes,
-                               JsonObject json) {
+                               AdminConfig admin, JsonObject json) {
 
   public static TenantcastConfig from(JsonObject json) {
     ConfigReader r = new ConfigReader(json, "");
-    r.allowOnly(Set.of("instanceId", "http", "redis", "history", "jwt", "demo", "eventBus", "eventTypes"));
+    r.allowOnly(Set.of("instanceId", "http", "redis", "history", "jwt", "demo", "eventBus", "eventTypes",
+        "admin"));
     String instanceId = r.optionalString("instanceId");
     if (instanceId == null) {
       instanceId = UUID.randomUUID().toString().substring(0, 8);
@@ -33,6 +34,7 @@ public record TenantcastConfig(String instanceId, HttpConfig http, RedisConfig r
         DemoConfig.from(object(json, "demo")),
         EventBusConfig.from(object(json, "eventBus")),
         EventTypesConfig.from(declared == null ? new JsonObject() : (JsonObject) declared, redis.channels()),
+        AdminConfig.from(object(json, "admin")),
         json.copy().put("instanceId", instanceId));
   }
 

@@ -39,6 +39,7 @@ public final class HttpVerticle extends VerticleBase {
   private final OpenApiEndpoint openApi = OpenApiEndpoint.load();
   private HttpConfig config;
   private StreamHub streams;
+  private AdminEndpoint admin;
   private ConnectionGuard guard;
   private HttpServer server;
   private Router router;
@@ -55,17 +56,18 @@ public final class HttpVerticle extends VerticleBase {
     HistoryConfig history = HistoryConfig.from(config().getJsonObject("history"));
     SharedLimits limits = service.limits();
     BrokerClient broker = new BrokerClient(vertx.eventBus());
-    streams = new StreamHub(vertx, broker, service.stats(), service.metrics(), service.instanceId(),
-        service.eventTypes(), config.heartbeatSeconds(), config.retryMillis(), config.streamBufferBytes(),
-        history.maxReplay());
+    streams = new StreamHub(vertx, broker, service.stats(), service.metrics(), service.figures(),
+        service.instanceId(), service.eventTypes(), config.heartbeatSeconds(), config.retryMillis(),
+        config.streamBufferBytes(), history.maxReplay());
     guard = new ConnectionGuard(vertx, config, limits.connections(), service.stats());
     AuthHandler auth = new AuthHandler(TokenVerifier.create(vertx, jwt, service.jwks(), service.warmUpKey()));
     OriginPolicy origins = new OriginPolicy(config);
     PublishEndpoint publish = new PublishEndpoint(broker, limits.publishes(), limits.bodyBytes(), origins, config,
-        service.stats(), service.eventTypes());
+        service.stats(), service.figures(), service.eventTypes());
     StatsEndpoint stats = new StatsEndpoint(service::statsJson, service.broker(), service.lifecycle(),
         service.jwks());
     DemoEndpoint demo = new DemoEndpoint(vertx, demoConfig, jwt);
+    admin = new AdminEndpoint(vertx, limits.adminStreams(), guard, config.retryMillis());
 
     router = Router.router(vertx);
     Handler<RoutingContext> cors = origins.cors();
@@ -78,7 +80,7 @@ public final class HttpVerticle extends VerticleBase {
     getAndHead(router, "/ready").handler(stats::ready);
     router.get("/api/sse/dashboard").handler(auth)
         .handler(new StreamEndpoint(streams, limits.streams(), guard, service.ids(), service.stats(),
-            service.lifecycle()));
+            service.figures(), service.lifecycle()));
     // Two routes, because vertx-web orders a body handler before any other on one route: the first checks the token
     // and the limits before a byte of the body is read, the second reads it.
     router.post("/api/events").handler(auth).handler(publish::admit);
@@ -86,6 +88,8 @@ public final class HttpVerticle extends VerticleBase {
         .handler(BodyHandler.create(false).setBodyLimit(config.maxBodyBytes()))
         .handler(publish::publish);
     router.get("/api/sse/stats").handler(auth).handler(AuthHandler.requireAdmin("stats")).handler(stats::stats);
+    router.get("/api/admin/figures").handler(auth).handler(AuthHandler.requireAdmin("the admin figures"))
+        .handler(admin::open);
     router.get("/metrics").handler(PrometheusScrapingHandler.create(service.instanceId()));
     router.get(OpenApiEndpoint.PATH).handler(openApi); // this API's OpenAPI document (openapi/tenantcast.json)
     router.get("/api/demo/tenants").handler(demo::tenants);
@@ -113,7 +117,7 @@ public final class HttpVerticle extends VerticleBase {
           }
         });
     guard.start();
-    return streams.start()
+    return streams.start().compose(v -> admin.start())
         .compose(v -> server.listen())
         // "Address already in use" alone does not say which address
         .recover(e -> Future.failedFuture("cannot listen on " + config.host() + ":" + config.port() + ": "
@@ -128,6 +132,7 @@ public final class HttpVerticle extends VerticleBase {
   @Override
   public Future<?> stop() {
     guard.stop();
+    admin.stop();
     int drained = streams.drain(config.reconnectSpreadMillis());
     if (drained > 0) {
       LOG.info("Drained {} streams", drained);

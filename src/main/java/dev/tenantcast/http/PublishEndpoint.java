@@ -15,6 +15,7 @@ import dev.tenantcast.config.HttpConfig;
 import dev.tenantcast.limits.Budget;
 import dev.tenantcast.limits.PublishLimits;
 import dev.tenantcast.limits.Refusal;
+import dev.tenantcast.stats.LiveFigures;
 import dev.tenantcast.stats.ServiceStats;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
@@ -37,10 +38,12 @@ final class PublishEndpoint {
   private final HttpConfig config;
   private final ServiceStats stats;
   private final EventTypes types;
+  private final LiveFigures figures;
 
   PublishEndpoint(BrokerClient broker, PublishLimits limits, Budget bodyMemory, OriginPolicy origins, HttpConfig config,
-                  ServiceStats stats, EventTypes types) {
+                  ServiceStats stats, LiveFigures figures, EventTypes types) {
     this.types = types;
+    this.figures = figures;
     this.broker = broker;
     this.limits = limits;
     this.bodyMemory = bodyMemory;
@@ -100,8 +103,11 @@ final class PublishEndpoint {
       throw ApiError.badRequest(e.getMessage()).asException();
     }
     String tenantKey = request.tenant() == null ? "" : request.tenant().value();
-    limit(limits.tenant(tenantKey, body.length(), System.nanoTime()),
-        "tenant " + (request.tenant() == null ? "(all)" : request.tenant()) + " publishes too much");
+    PublishLimits.Verdict verdict = limits.tenant(tenantKey, body.length(), System.nanoTime());
+    if (!verdict.allowed()) {
+      figures.rejected(request.tenant());
+    }
+    limit(verdict, "tenant " + (request.tenant() == null ? "(all)" : request.tenant()) + " publishes too much");
     broker.publish(request, config.publishTimeoutMillis())
         .onSuccess(published -> Json.send(ctx.response(), 202, published.toJson()))
         .onFailure(e -> {

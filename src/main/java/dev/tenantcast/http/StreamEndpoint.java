@@ -8,6 +8,7 @@ import dev.tenantcast.limits.StreamAdmission;
 import dev.tenantcast.service.Lifecycle;
 import dev.tenantcast.sse.Resume;
 import dev.tenantcast.sse.StreamHub;
+import dev.tenantcast.stats.LiveFigures;
 import dev.tenantcast.stats.ServiceStats;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
@@ -25,9 +26,11 @@ final class StreamEndpoint implements Handler<RoutingContext> {
   private final EventIds ids;
   private final ServiceStats stats;
   private final Lifecycle lifecycle;
+  private final LiveFigures figures;
 
   StreamEndpoint(StreamHub hub, StreamAdmission admission, ConnectionGuard guard, EventIds ids, ServiceStats stats,
-                 Lifecycle lifecycle) {
+                 LiveFigures figures, Lifecycle lifecycle) {
+    this.figures = figures;
     this.hub = hub;
     this.admission = admission;
     this.guard = guard;
@@ -47,11 +50,11 @@ final class StreamEndpoint implements Handler<RoutingContext> {
     }
     String user = principal.subject();
     switch (admission.admit(tenant, user)) {
-      case SERVICE_FULL -> refuse(Refusal.STREAMS_INSTANCE, ApiError.unavailable("too_many_streams",
+      case SERVICE_FULL -> refuse(tenant, Refusal.STREAMS_INSTANCE, ApiError.unavailable("too_many_streams",
           "this instance holds its maximum of " + admission.maxStreams() + " streams", 5));
-      case TENANT_FULL -> refuse(Refusal.STREAMS_TENANT, ApiError.tooMany("too_many_streams", "tenant " + tenant
+      case TENANT_FULL -> refuse(tenant, Refusal.STREAMS_TENANT, ApiError.tooMany("too_many_streams", "tenant " + tenant
           + " holds its maximum of " + admission.maxPerTenant() + " streams on this instance", 5));
-      case USER_FULL -> refuse(Refusal.STREAMS_USER, ApiError.tooMany("too_many_streams", "this user holds its "
+      case USER_FULL -> refuse(tenant, Refusal.STREAMS_USER, ApiError.tooMany("too_many_streams", "this user holds its "
           + "maximum of " + admission.maxPerUser() + " streams of tenant " + tenant + " on this instance", 5));
       case ADMITTED -> {
         guard.streaming(request);
@@ -67,8 +70,9 @@ final class StreamEndpoint implements Handler<RoutingContext> {
     return Resume.of(header != null ? header : request.getParam("lastEventId"));
   }
 
-  private void refuse(Refusal refusal, ApiError error) {
+  private void refuse(TenantId tenant, Refusal refusal, ApiError error) {
     stats.refused(refusal);
+    figures.rejected(tenant);
     throw error.asException();
   }
 }

@@ -140,11 +140,13 @@ public final class RedisSubscriberVerticle extends VerticleBase implements Subsc
 
   @Override
   public void message(String pattern, String channel, Buffer payload) {
+    long receivedNanos = System.nanoTime();
     InboundDecoder.Result result = decoder.decode(pattern, channel, payload, System.currentTimeMillis());
     if (result.envelope() != null) {
-      stats.received(result.envelope().type().name());
-      recent.record(result.envelope());
-      endpoint.deliver(result.envelope());
+      Envelope envelope = result.envelope().receivedAt(receivedNanos);
+      stats.received(envelope.type().name());
+      recent.record(envelope);
+      endpoint.deliver(envelope);
     } else {
       stats.rejected(result.rejected());
       rejections.warn(result.rejected().name(), "Rejected a Redis message on channel '{}': {}",

@@ -6,10 +6,12 @@ import dev.tenantcast.bus.BrokerStatus;
 import dev.tenantcast.bus.EventIds;
 import dev.tenantcast.bus.EventTypes;
 import dev.tenantcast.bus.MessageType;
+import dev.tenantcast.config.AdminConfig;
 import dev.tenantcast.config.HttpConfig;
 import dev.tenantcast.limits.Budget;
 import dev.tenantcast.limits.PublishLimits;
 import dev.tenantcast.limits.StreamAdmission;
+import dev.tenantcast.stats.LiveFigures;
 import dev.tenantcast.stats.ServiceMetrics;
 import dev.tenantcast.stats.ServiceStats;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -27,17 +29,19 @@ import io.vertx.core.json.JsonObject;
  * @param warmUpKey the key of the start's warm-up streams, which every HTTP verticle instance accepts while it runs
  */
 public record ServiceContext(String instanceId, EventIds ids, EventTypes eventTypes, ServiceStats stats,
-                             ServiceMetrics metrics, BrokerStatus broker, SharedLimits limits, Lifecycle lifecycle,
-                             JwksCache jwks, WarmUpKey warmUpKey) {
+                             ServiceMetrics metrics, LiveFigures figures, BrokerStatus broker, SharedLimits limits,
+                             Lifecycle lifecycle, JwksCache jwks, WarmUpKey warmUpKey) {
 
   /** The limits that count across the HTTP verticle instances: streams, connections and body bytes in memory. */
-  public record SharedLimits(StreamAdmission streams, Budget connections, Budget bodyBytes, PublishLimits publishes) {
-    static SharedLimits of(HttpConfig http) {
+  public record SharedLimits(StreamAdmission streams, Budget connections, Budget bodyBytes, PublishLimits publishes,
+                             Budget adminStreams) {
+    static SharedLimits of(HttpConfig http, AdminConfig admin) {
       return new SharedLimits(
           new StreamAdmission(http.maxStreams(), http.maxStreamsPerTenant(), http.maxStreamsPerUser()),
           new Budget(http.maxConnections()),
           new Budget(http.maxBufferedBodyBytes()),
-          PublishLimits.of(http));
+          PublishLimits.of(http),
+          new Budget(admin.maxStreams()));
     }
   }
 
@@ -59,17 +63,19 @@ public record ServiceContext(String instanceId, EventIds ids, EventTypes eventTy
   }
 
   /** @param jwks the keys of {@code jwt.jwksUrl}, or null when it is not set */
-  public static ServiceContext create(String instanceId, HttpConfig http, EventTypes eventTypes, JwksCache jwks,
-                                     MeterRegistry registry) {
+  public static ServiceContext create(String instanceId, HttpConfig http, AdminConfig admin, EventTypes eventTypes,
+                                     JwksCache jwks, MeterRegistry registry) {
     ServiceStats stats = new ServiceStats(instanceId, eventTypes.types().stream().map(MessageType::name).toList());
     BrokerStatus broker = new BrokerStatus();
-    SharedLimits limits = SharedLimits.of(http);
+    SharedLimits limits = SharedLimits.of(http, admin);
     ServiceMetrics metrics = new ServiceMetrics(registry, stats, broker, limits.streams()::open,
         limits.connections()::used);
     if (jwks != null) {
       metrics.watch(jwks);
     }
-    return new ServiceContext(instanceId, new EventIds(instanceId), eventTypes, stats, metrics, broker, limits,
-        new Lifecycle(), jwks, new WarmUpKey());
+    LiveFigures figures = new LiveFigures(instanceId, stats, limits.streams()::open, limits.streams()::byTenant,
+        admin.maxTenants(), admin.topTenants());
+    return new ServiceContext(instanceId, new EventIds(instanceId), eventTypes, stats, metrics, figures, broker,
+        limits, new Lifecycle(), jwks, new WarmUpKey());
   }
 }

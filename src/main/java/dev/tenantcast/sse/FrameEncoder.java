@@ -38,6 +38,11 @@ public final class FrameEncoder {
     return append(Buffer.buffer("retry: " + retryMillis + "\n"), null, farewell);
   }
 
+  /** A frame of data only, for streams outside the event contract (the admin page's figures). */
+  public static Buffer data(Buffer json) {
+    return Buffer.buffer(json.length() + 8).appendBytes(DATA).appendBuffer(json).appendBytes(END);
+  }
+
   private static Buffer append(Buffer frame, String sseId, Envelope envelope) {
     if (sseId != null) {
       if (!EventIds.isSafe(sseId)) {

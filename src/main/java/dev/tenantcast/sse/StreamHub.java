@@ -5,6 +5,7 @@ import dev.tenantcast.bus.Envelope;
 import dev.tenantcast.bus.EventTypes;
 import dev.tenantcast.bus.MessageType;
 import dev.tenantcast.bus.TenantId;
+import dev.tenantcast.stats.LiveFigures;
 import dev.tenantcast.stats.ServiceMetrics;
 import dev.tenantcast.stats.ServiceStats;
 import io.vertx.core.Future;
@@ -39,11 +40,11 @@ public final class StreamHub {
    *
    * @param maxReplay live events a resuming stream may hold while its history is read
    */
-  public StreamHub(Vertx vertx, BrokerClient broker, ServiceStats stats, ServiceMetrics metrics, String instanceId,
-                   EventTypes eventTypes, int heartbeatSeconds, int retryMillis, int streamBufferBytes,
-                   int maxReplay) {
+  public StreamHub(Vertx vertx, BrokerClient broker, ServiceStats stats, ServiceMetrics metrics, LiveFigures figures,
+                   String instanceId, EventTypes eventTypes, int heartbeatSeconds, int retryMillis,
+                   int streamBufferBytes, int maxReplay) {
     this.vertx = vertx;
-    this.fanout = new TenantFanout(vertx, broker, stats, metrics, heartbeatSeconds, maxReplay);
+    this.fanout = new TenantFanout(vertx, broker, stats, metrics, figures, heartbeatSeconds, maxReplay);
     this.instanceId = instanceId;
     this.heartbeatSeconds = heartbeatSeconds;
     this.retryMillis = retryMillis;

@@ -8,6 +8,7 @@ import dev.tenantcast.bus.MessageType;
 import dev.tenantcast.bus.Position;
 import dev.tenantcast.bus.StreamPosition;
 import dev.tenantcast.bus.TenantId;
+import dev.tenantcast.stats.LiveFigures;
 import dev.tenantcast.stats.ServiceMetrics;
 import dev.tenantcast.stats.ServiceStats;
 import io.vertx.core.Context;
@@ -59,6 +60,7 @@ final class TenantFanout {
   private final BrokerClient broker;
   private final ServiceStats stats;
   private final ServiceMetrics metrics;
+  private final LiveFigures figures;
   private final Map<TenantId, TenantGroup> groups = new HashMap<>();
   private final Set<SseStream> all = new LinkedHashSet<>();
   private final TreeSet<SseStream> byExpiry = new TreeSet<>(
@@ -85,8 +87,9 @@ final class TenantFanout {
    *
    * @param maxHeld live events a resuming stream may hold while its history is read (beyond: it cannot resume)
    */
-  TenantFanout(Vertx vertx, BrokerClient broker, ServiceStats stats, ServiceMetrics metrics, int heartbeatSeconds,
-               int maxHeld) {
+  TenantFanout(Vertx vertx, BrokerClient broker, ServiceStats stats, ServiceMetrics metrics, LiveFigures figures,
+               int heartbeatSeconds, int maxHeld) {
+    this.figures = figures;
     this.context = vertx.getOrCreateContext();
     this.broker = broker;
     this.stats = stats;
@@ -382,6 +385,8 @@ final class TenantFanout {
     WireFrame frame = frame(sseId(position(group), envelope), envelope);
     int queued = enqueueAll(group.streams, frame, envelope);
     stats.delivered(envelope.type().name(), queued);
+    figures.delivered(group.tenant, queued,
+        envelope.receivedNanos() == 0 ? -1 : System.nanoTime() - envelope.receivedNanos());
     metrics.delivered(envelope.timestamp(), System.currentTimeMillis());
   }
 
@@ -417,6 +422,7 @@ final class TenantFanout {
         LOG.warn("Closing stream {} of tenant {}: it stopped reading and its buffer is full", stream.id(),
             stream.tenant());
         stats.slowConsumerClosed();
+        figures.slowConsumerClosed(stream.tenant());
         stream.abort();
         remove(stream);
       }

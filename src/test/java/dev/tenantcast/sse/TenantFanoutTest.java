@@ -9,6 +9,7 @@ import dev.tenantcast.bus.Interest;
 import dev.tenantcast.bus.MessageType;
 import dev.tenantcast.bus.Position;
 import dev.tenantcast.bus.TenantId;
+import dev.tenantcast.stats.LiveFigures;
 import dev.tenantcast.stats.ServiceMetrics;
 import dev.tenantcast.stats.ServiceStats;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -61,8 +62,8 @@ class TenantFanoutTest {
       return Future.succeededFuture();
     }).await(5, TimeUnit.SECONDS);
     fanout = onLoop(() -> new TenantFanout(vertx, new BrokerClient(vertx.eventBus()), stats,
-        new ServiceMetrics(new SimpleMeterRegistry(), stats, new BrokerStatus(), () -> 0, () -> 0), HEARTBEAT_SECONDS,
-        100));
+        new ServiceMetrics(new SimpleMeterRegistry(), stats, new BrokerStatus(), () -> 0, () -> 0),
+        new LiveFigures("test", stats, () -> 0, java.util.Map::of, 10, 5), HEARTBEAT_SECONDS, 100));
     onLoop(() -> fanout.start()).await(5, TimeUnit.SECONDS);
   }
 
