@@ -13,11 +13,8 @@ import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.RedisConnection;
-import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-
-import java.util.function.Supplier;
 
 /**
  * Shares this instance's figures with the admin pages of every instance on the same Redis: once per interval it
@@ -47,10 +44,10 @@ public final class FiguresRelayVerticle extends VerticleBase {
   public Future<?> start() {
     RedisConfig redis = RedisConfig.from(config().getJsonObject("redis"));
     AdminConfig admin = AdminConfig.from(config().getJsonObject("admin"));
-    Supplier<RedisOptions> options = RedisClients.subscriber(redis);
-    subscriber = new RedisLink(vertx, "figures subscriber", options, redis.reconnectMinMillis(),
+    // Options apiece: clients made from one options object share a pool name, and so its meters.
+    subscriber = new RedisLink(vertx, "figures subscriber", RedisClients.subscriber(redis), redis.reconnectMinMillis(),
         redis.reconnectMaxMillis(), redis.timeoutMillis(), this::subscribe, cause -> { });
-    publisher = new RedisLink(vertx, "figures publisher", options, redis.reconnectMinMillis(),
+    publisher = new RedisLink(vertx, "figures publisher", RedisClients.subscriber(redis), redis.reconnectMinMillis(),
         redis.reconnectMaxMillis(), redis.timeoutMillis(), connection -> Future.succeededFuture(), cause -> { });
     subscriber.open();
     publisher.open();

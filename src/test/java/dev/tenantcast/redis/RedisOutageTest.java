@@ -96,7 +96,7 @@ class RedisOutageTest {
   void resubscribesAfterItsConnectionIsKilled() {
     try (SseClient acme = fixture.stream("acme")) {
       long killed = redis.command(Request.cmd(Command.CLIENT).arg("KILL").arg("TYPE").arg("pubsub")).toLong();
-      assertEquals(1, killed, "the service's subscriber connection");
+      assertEquals(2, killed, "the service's subscriber connection, and its figures relay's (the admin page's)");
       service.awaitStats(s -> s.getJsonObject("broker").getLong("reconnects") == 1
           && s.getJsonObject("broker").getBoolean("subscribed"), "a reconnect");
       assertToldOfTheOutage(acme);
