@@ -42,7 +42,7 @@ class OperatorExperienceTest {
       assertFalse(service.output().contains("already registered"), service.output());
       // Vert.x 5.0.7's Micrometer HTTP server metrics race at start, rarely: a request on a connection accepted while
       // the four HTTP verticles share the port can meet a null socket metric, which Netty logs as a WARN (seen once in
-      // about twenty runs; not ours to fix, and it costs that request nothing else).
+      // about twenty full runs, in Vert.x's own code, not ours).
       assertTrue(lines.stream().filter(l -> "WARN".equals(l.getString("level")))
           .allMatch(l -> String.valueOf(l.getString("formattedMessage")).contains("\"socketMetric\" is null")),
           "a configured start warns about nothing: " + service.output());
