@@ -7,7 +7,12 @@ import io.vertx.ext.auth.JWTOptions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPairGenerator;
+import java.util.Base64;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
@@ -49,6 +54,22 @@ class WarmUpKeyTest {
     key.close();
     ExecutionException refused = assertThrows(ExecutionException.class, () -> verify(verifier, token));
     assertTrue(refused.getCause() instanceof InvalidTokenException, String.valueOf(refused.getCause()));
+  }
+
+  @Test
+  void theWarmUpWorksWhereRealTokensAreVerifiedWithAPublicKey(@TempDir Path dir) throws Exception {
+    KeyPairGenerator generator = KeyPairGenerator.getInstance("RSA");
+    generator.initialize(2048);
+    Path pem = dir.resolve("rsa.pem");
+    Files.writeString(pem, "-----BEGIN PUBLIC KEY-----\n" + Base64.getMimeEncoder(64, "\n".getBytes())
+        .encodeToString(generator.generateKeyPair().getPublic().getEncoded()) + "\n-----END PUBLIC KEY-----\n");
+    WarmUpKey key = new WarmUpKey();
+    TokenVerifier verifier = TokenVerifier.create(vertx, new JwtConfig(null, pem.toString(), null, null, "tenant", 0,
+        86_400), null, key);
+    String token = token(key.open(vertx));
+    assertEquals("tenantcast-warm-up-0", verify(verifier, token).tenant().value());
+    key.close();
+    assertThrows(ExecutionException.class, () -> verify(verifier, token));
   }
 
   @Test
