@@ -259,6 +259,10 @@ final class Servers {
       // every stream token the harness signs has the same sub ("bench"): lift the per-user cap (default 100)
       env.put("TENANTCAST_HTTP_MAX_STREAMS_PER_USER", "1000000");
       env.put("TENANTCAST_INSTANCE_ID", "bench" + i);
+      if (o.scenario.equals("c")) {
+        // c reads RSS per stream against the idle RSS: the start's warm-up grows the heap before that reading
+        env.put("TENANTCAST_HTTP_WARM_UP_STREAMS", "0");
+      }
       env.putAll(o.serverEnv);
       Path log = logDir.resolve("tenantcast-" + i + ".log");
       ProcessBuilder pb = new ProcessBuilder(cmd).directory(o.mainDir.toFile()).redirectErrorStream(true)
