@@ -148,7 +148,7 @@ final class WarmUp {
 
   private Future<Void> hold(int tenant) {
     return client.request(new RequestOptions().setMethod(HttpMethod.GET).setURI("/api/sse/dashboard")
-            .putHeader("Authorization", "Bearer " + tokens.get(tenant)).setTimeout(REQUEST_TIMEOUT_MILLIS))
+            .putHeader("Authorization", "Bearer " + tokens.get(tenant)).setIdleTimeout(REQUEST_TIMEOUT_MILLIS))
         .compose(request -> {
           holders.add(request);
           return request.send();
@@ -156,6 +156,7 @@ final class WarmUp {
         .map(response -> {
           FrameReader reader = new FrameReader(recentIds.get(tenant));
           response.handler(reader::read);
+          response.exceptionHandler(e -> { }); // the reset that ends it
           return (Void) null;
         })
         .onFailure(this::failed);
@@ -254,7 +255,7 @@ final class WarmUp {
             done.tryComplete();
           }
         });
-        response.exceptionHandler(e -> done.tryComplete());
+        response.exceptionHandler(done::tryFail); // after its own reset, done is already complete
         response.endHandler(v -> done.tryFail(new IllegalStateException("the stream ended before its replay")));
       });
     });
