@@ -251,8 +251,8 @@ final class WarmUp {
         response.handler(buffer -> {
           if (reader.read(buffer)) {
             resumed += reader.resumed ? 1 : 0;
+            done.tryComplete(); // before the reset, whose exception would fail it
             request.reset();
-            done.tryComplete();
           }
         });
         response.exceptionHandler(done::tryFail); // after its own reset, done is already complete
