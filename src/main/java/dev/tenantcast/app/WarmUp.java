@@ -52,7 +52,6 @@ final class WarmUp {
   private final HttpConfig http;
   private final ServiceContext service;
   private final HttpClient client;
-  private final String host;
   private final List<String> tokens = new ArrayList<>();
   /** Per tenant, the ids its streams saw last, oldest first: where the next streams resume from. */
   private final List<Deque<String>> recentIds = new ArrayList<>();
@@ -73,7 +72,7 @@ final class WarmUp {
     this.vertx = vertx;
     this.http = http;
     this.service = service;
-    this.host = http.host().equals("0.0.0.0") ? "127.0.0.1" : http.host().equals("::") ? "::1" : http.host();
+    String host = http.host().equals("0.0.0.0") ? "127.0.0.1" : http.host().equals("::") ? "::1" : http.host();
     this.client = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(host).setDefaultPort(http.port()),
         new PoolOptions().setHttp1MaxSize(CONCURRENCY + TENANTS + 2));
     this.deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(http.warmUpSeconds());
