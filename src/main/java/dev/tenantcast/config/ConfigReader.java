@@ -52,6 +52,17 @@ final class ConfigReader {
     return s.isBlank() ? null : s;
   }
 
+  /** One of an enum's constants, written in lower case: {@code "interest"} for {@code INTEREST}. */
+  <E extends Enum<E>> E choice(String name, Class<E> type) {
+    String value = string(name);
+    try {
+      return Enum.valueOf(type, value.toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw new ConfigException(key(name), "must be one of " + java.util.Arrays.stream(type.getEnumConstants())
+          .map(c -> c.name().toLowerCase(java.util.Locale.ROOT)).toList() + ", got " + value);
+    }
+  }
+
   int integer(String name, int min, int max) {
     Object value = json.getValue(name);
     long number;

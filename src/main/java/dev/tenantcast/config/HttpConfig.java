@@ -18,6 +18,10 @@ public record HttpConfig(
     int maxBodyBytes,
     int maxBufferedBodyBytes,
     int streamBufferBytes,
+    SlowConsumers slowConsumers,
+    String collapseKey,
+    int streamBacklogBytes,
+    int streamSendBufferBytes,
     int publishTimeoutMillis,
     int headerTimeoutMillis,
     int bodyTimeoutMillis,
@@ -32,6 +36,17 @@ public record HttpConfig(
     int warmUpStreams,
     int warmUpSeconds) {
 
+  /** What happens to a stream whose client reads slower than its events come, once its buffer is full. */
+  public enum SlowConsumers {
+    /**
+     * Latest-state delivery: the stream's pending dashboard updates collapse to the newest one (per key, see
+     * {@code collapseKey}); other events keep their order. Disconnected only when that backlog outgrows its limit.
+     */
+    COLLAPSE,
+    /** Disconnected at once. */
+    DISCONNECT
+  }
+
   public HttpConfig {
     allowedOrigins = List.copyOf(allowedOrigins);
   }
@@ -40,6 +55,7 @@ public record HttpConfig(
     ConfigReader r = new ConfigReader(json, "http");
     r.allowOnly(Set.of("host", "port", "heartbeatSeconds", "retryMillis", "maxConnections", "maxStreams",
         "maxStreamsPerTenant", "maxStreamsPerUser", "maxBodyBytes", "maxBufferedBodyBytes", "streamBufferBytes",
+        "slowConsumers", "collapseKey", "streamBacklogBytes", "streamSendBufferBytes",
         "publishTimeoutMillis", "headerTimeoutMillis", "bodyTimeoutMillis", "idleTimeoutMillis",
         "publishesPerSecondPerToken", "publishesPerSecondPerTenant", "publishBytesPerSecondPerTenant",
         "allowedOrigins", "compression", "drainMillis", "reconnectSpreadMillis", "warmUpStreams",
@@ -58,6 +74,10 @@ public record HttpConfig(
         maxBodyBytes,
         r.integer("maxBufferedBodyBytes", maxBodyBytes, Integer.MAX_VALUE),
         r.integer("streamBufferBytes", 1024, 64 * 1024 * 1024),
+        r.choice("slowConsumers", SlowConsumers.class),
+        r.optionalString("collapseKey"),
+        r.integer("streamBacklogBytes", 1024, 64 * 1024 * 1024),
+        r.integer("streamSendBufferBytes", 0, 64 * 1024 * 1024),
         r.integer("publishTimeoutMillis", 100, 600_000),
         r.integer("headerTimeoutMillis", 100, 600_000),
         r.integer("bodyTimeoutMillis", 100, 600_000),

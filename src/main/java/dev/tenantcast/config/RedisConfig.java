@@ -87,10 +87,10 @@ public record RedisConfig(
     if (url != null && !url.matches("rediss?://.+")) {
       throw new ConfigException(r.key("url"), "must look like redis://host:port, got " + url);
     }
-    Mode mode = choice(r, "mode", Mode.class);
+    Mode mode = r.choice("mode", Mode.class);
     List<String> endpoints = r.stringList("endpoints", "Redis URLs such as redis://10.0.0.5:6379", "rediss?://.+");
     String masterName = r.optionalString("masterName");
-    SubscriptionMode subscriptionMode = choice(r, "subscriptionMode", SubscriptionMode.class);
+    SubscriptionMode subscriptionMode = r.choice("subscriptionMode", SubscriptionMode.class);
     if (mode != Mode.STANDALONE && endpoints.isEmpty()) {
       throw new ConfigException(r.key("endpoints"), "must name the " + (mode == Mode.CLUSTER ? "cluster's seed nodes"
           : "sentinels") + " in " + mode.name().toLowerCase(java.util.Locale.ROOT) + " mode");
@@ -98,7 +98,7 @@ public record RedisConfig(
     if (mode == Mode.SENTINEL && masterName == null) {
       throw new ConfigException(r.key("masterName"), "must name the master in sentinel mode");
     }
-    ClusterPubSub clusterPubSub = choice(r, "clusterPubSub", ClusterPubSub.class);
+    ClusterPubSub clusterPubSub = r.choice("clusterPubSub", ClusterPubSub.class);
     boolean sharded = mode == Mode.CLUSTER && clusterPubSub == ClusterPubSub.SHARDED;
     if (sharded && subscriptionMode != SubscriptionMode.INTEREST) {
       throw new ConfigException(r.key("subscriptionMode"), "must be interest in cluster mode: sharded pub/sub "
@@ -106,7 +106,7 @@ public record RedisConfig(
     }
     int min = r.integer("reconnectMinMillis", 1, 600_000);
     int max = r.integer("reconnectMaxMillis", min, 600_000);
-    return new RedisConfig(mode, url, endpoints, masterName, clusterPubSub, choice(r, "embedded", Embedded.class),
+    return new RedisConfig(mode, url, endpoints, masterName, clusterPubSub, r.choice("embedded", Embedded.class),
         subscriptionMode, channels(r.section("channels")),
         r.integer("maxPayloadBytes", 64, 16 * 1024 * 1024), min, max, r.integer("timeoutMillis", 100, 600_000),
         r.integer("maxPendingPublishes", 1, 1_000_000));
@@ -127,15 +127,6 @@ public record RedisConfig(
         + (masterName == null ? "" : " (master " + masterName + ")");
   }
 
-  private static <E extends Enum<E>> E choice(ConfigReader r, String name, Class<E> type) {
-    String value = r.string(name);
-    try {
-      return Enum.valueOf(type, value.toUpperCase(java.util.Locale.ROOT));
-    } catch (IllegalArgumentException e) {
-      throw new ConfigException(r.key(name), "must be one of " + java.util.Arrays.stream(type.getEnumConstants())
-          .map(c -> c.name().toLowerCase(java.util.Locale.ROOT)).toList() + ", got " + value);
-    }
-  }
 
   private static Map<MessageType, String> channels(ConfigReader r) {
     Map<MessageType, String> channels = new LinkedHashMap<>();

@@ -57,8 +57,7 @@ public final class HttpVerticle extends VerticleBase {
     SharedLimits limits = service.limits();
     BrokerClient broker = new BrokerClient(vertx.eventBus());
     streams = new StreamHub(vertx, broker, service.stats(), service.metrics(), service.figures(),
-        service.instanceId(), service.eventTypes(), config.heartbeatSeconds(), config.retryMillis(),
-        config.streamBufferBytes(), history.maxReplay());
+        service.instanceId(), service.eventTypes(), config, history.maxReplay());
     guard = new ConnectionGuard(vertx, config, limits.connections(), service.stats());
     AuthHandler auth = new AuthHandler(TokenVerifier.create(vertx, jwt, service.jwks(), service.warmUpKey()));
     OriginPolicy origins = new OriginPolicy(config);

@@ -7,13 +7,19 @@ import dev.tenantcast.bus.TenantId;
 import io.vertx.core.buffer.Buffer;
 
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 
 /**
  * One open event stream. Lives on the event loop of the HTTP verticle instance that accepted it; it is not an
  * event-bus consumer itself: its instance's {@link TenantFanout} queues frames on it and flushes them.
  * <p>Frames are collected during an event-loop pass and flushed once, because every write made outside a network read
  * is otherwise flushed at once: one system call per frame and stream is what limits a burst.
+ * <p>A client that reads slower than its events come fills its connection's buffer; then the stream falls
+ * <em>behind</em>: frames wait here, dashboard updates collapsing to the newest state ({@link Collapsing}), until the
+ * client has read its buffer down, and the stream is cut only when what waits outgrows its limit.
  */
 final class SseStream {
   /** A batch this large is written at once instead of waiting for the end of the event-loop pass. */
@@ -25,11 +31,17 @@ final class SseStream {
   private final StreamSink sink;
   /** Run once when the stream is forgotten: gives back what admitting it took. */
   private final Runnable onClosed;
+  private final Collapsing collapsing;
   private boolean open = true;
   private boolean started;
   /** The frames queued since the last flush, shared with the other streams (not copied). */
   private final List<WireFrame> pending = new ArrayList<>(1);
   private int pendingBytes;
+  /** Whether the client fell behind: frames wait in {@code pending} (null where a newer state replaced one). */
+  private boolean behind;
+  /** While behind: where the newest pending frame of each collapse key is. */
+  private Map<String, Integer> newest;
+  private int replaced;
   private int heartbeatSlot;
   /** Live events held while the stream's history is read (null: not holding); overflowed: held more than allowed. */
   private List<Envelope> held;
@@ -41,12 +53,15 @@ final class SseStream {
   private Position replayedTenant;
   private Position replayedAlerts;
 
-  SseStream(String id, TenantId tenant, long expiresAtMillis, StreamSink sink, Runnable onClosed) {
+  SseStream(String id, TenantId tenant, long expiresAtMillis, StreamSink sink, Collapsing collapsing,
+            Runnable onClosed) {
     this.id = id;
     this.tenant = tenant;
     this.expiresAtMillis = expiresAtMillis;
     this.sink = sink;
+    this.collapsing = collapsing;
     this.onClosed = onClosed;
+    sink.onDrained(this::drained);
   }
 
   String id() {
@@ -138,16 +153,22 @@ final class SseStream {
   }
 
   /**
-   * Queues a frame for the next {@link #flush()}, unless the client is too slow: when more than the stream's buffer
-   * limit is already queued in the connection, nothing is queued and false is returned, so that the caller drops the
-   * client before it grows the heap.
+   * Queues a frame for the next {@link #flush()}. Once the client's connection holds more than the stream's buffer
+   * limit, the stream is behind: frames wait (collapsing) until the client drains it. Returns false when the client is
+   * too slow even so (or collapsing is off), so that the caller drops the client before it grows the heap.
    */
   boolean enqueue(WireFrame frame) {
     if (!open) {
       return true;
     }
-    if (sink.full()) {
-      return false;
+    if (!behind && sink.full()) {
+      if (!collapsing.on()) {
+        return false;
+      }
+      fallBehind();
+    }
+    if (behind) {
+      return queueBehind(frame);
     }
     pending.add(frame);
     pendingBytes += frame.bytes().length();
@@ -157,8 +178,69 @@ final class SseStream {
     return true;
   }
 
-  /** Writes what is queued with one flush, so a burst costs one system call per stream rather than one per frame. */
+  boolean behind() {
+    return behind;
+  }
+
+  private void fallBehind() {
+    behind = true;
+    newest = new HashMap<>();
+    List<WireFrame> queued = new ArrayList<>(pending);
+    pending.clear();
+    pendingBytes = 0;
+    queued.forEach(this::queueBehind);
+  }
+
+  /** Queues a frame behind the others, in place of the older frame of its collapse key; false when over the limit. */
+  private boolean queueBehind(WireFrame frame) {
+    String key = frame.collapseKey();
+    if (key != null) {
+      Integer older = newest.put(key, pending.size());
+      if (older != null) {
+        int bytes = pending.set(older, null).bytes().length();
+        pendingBytes -= bytes;
+        replaced++;
+        collapsing.collapsed(bytes);
+      }
+    }
+    pending.add(frame);
+    pendingBytes += frame.bytes().length();
+    if (replaced > 64 && replaced * 2 > pending.size()) {
+      compact();
+      for (int i = 0; i < pending.size(); i++) {
+        if (pending.get(i).collapseKey() != null) {
+          newest.put(pending.get(i).collapseKey(), i);
+        }
+      }
+    }
+    return pendingBytes <= collapsing.backlogBytes();
+  }
+
+  private void compact() {
+    if (replaced > 0) {
+      pending.removeIf(Objects::isNull);
+      replaced = 0;
+    }
+  }
+
+  /** The client has read its buffer down: what waited is written, and frames flow as usual again. */
+  private void drained() {
+    if (behind) {
+      behind = false;
+      newest = null;
+      flush();
+    }
+  }
+
+  /**
+   * Writes what is queued with one flush, so a burst costs one system call per stream rather than one per frame; a
+   * stream that is behind waits until its client drains its buffer.
+   */
   void flush() {
+    if (behind) {
+      return;
+    }
+    compact();
     if (open && !pending.isEmpty()) {
       sink.write(pending);
     }
@@ -168,6 +250,7 @@ final class SseStream {
 
   /** Ends the stream politely, after the frames already queued. */
   void end() {
+    behind = false;
     flush();
     if (open) {
       open = false;
@@ -182,6 +265,7 @@ final class SseStream {
   /** Drops the connection at once, discarding what is queued: for clients that stopped reading. */
   void abort() {
     pending.clear();
+    pendingBytes = 0;
     if (open) {
       open = false;
       sink.abort();

@@ -5,6 +5,7 @@ import dev.tenantcast.bus.Envelope;
 import dev.tenantcast.bus.EventTypes;
 import dev.tenantcast.bus.MessageType;
 import dev.tenantcast.bus.TenantId;
+import dev.tenantcast.config.HttpConfig;
 import dev.tenantcast.stats.LiveFigures;
 import dev.tenantcast.stats.ServiceMetrics;
 import dev.tenantcast.stats.ServiceStats;
@@ -31,6 +32,8 @@ public final class StreamHub {
   private final int heartbeatSeconds;
   private final int retryMillis;
   private final int streamBufferBytes;
+  private final int sendBufferBytes;
+  private final Collapsing collapsing;
   /** Type → scope of every content type, in CONNECTED: so clients learn the declared types of this deployment. */
   private final JsonObject eventTypes;
   private long timer = -1;
@@ -41,14 +44,17 @@ public final class StreamHub {
    * @param maxReplay live events a resuming stream may hold while its history is read
    */
   public StreamHub(Vertx vertx, BrokerClient broker, ServiceStats stats, ServiceMetrics metrics, LiveFigures figures,
-                   String instanceId, EventTypes eventTypes, int heartbeatSeconds, int retryMillis,
-                   int streamBufferBytes, int maxReplay) {
+                   String instanceId, EventTypes eventTypes, HttpConfig config, int maxReplay) {
     this.vertx = vertx;
-    this.fanout = new TenantFanout(vertx, broker, stats, metrics, figures, heartbeatSeconds, maxReplay);
+    this.collapsing = new Collapsing(config.slowConsumers() == HttpConfig.SlowConsumers.COLLAPSE,
+        config.collapseKey(), config.streamBacklogBytes(), stats);
+    this.fanout = new TenantFanout(vertx, broker, stats, metrics, figures, collapsing, config.heartbeatSeconds(),
+        maxReplay);
     this.instanceId = instanceId;
-    this.heartbeatSeconds = heartbeatSeconds;
-    this.retryMillis = retryMillis;
-    this.streamBufferBytes = streamBufferBytes;
+    this.heartbeatSeconds = config.heartbeatSeconds();
+    this.retryMillis = config.retryMillis();
+    this.streamBufferBytes = config.streamBufferBytes();
+    this.sendBufferBytes = config.streamSendBufferBytes();
     this.eventTypes = eventTypes.scopes();
   }
 
@@ -91,7 +97,11 @@ public final class StreamHub {
   public void open(HttpServerRequest request, TenantId tenant, long expiresAtMillis, String connectionId,
                    Resume resume, Runnable onClosed) {
     HttpServerResponse response = request.response();
-    SseStream stream = new SseStream(connectionId, tenant, expiresAtMillis, StreamSink.of(request), onClosed);
+    if (sendBufferBytes > 0) {
+      VertxInternals.sendBuffer(request.connection(), sendBufferBytes);
+    }
+    SseStream stream = new SseStream(connectionId, tenant, expiresAtMillis, StreamSink.of(request), collapsing,
+        onClosed);
     response.closeHandler(v -> fanout.remove(stream));
     response.endHandler(v -> fanout.remove(stream));
     response.setChunked(true)

@@ -56,6 +56,11 @@ class StreamSink {
     return request.response().writeQueueFull();
   }
 
+  /** Runs {@code drained} each time the connection, after being full, has been read down to half its limit. */
+  void onDrained(Runnable drained) {
+    request.response().drainHandler(v -> drained.run());
+  }
+
   /** Writes the frames, in order, with one flush. */
   void write(List<WireFrame> frames) {
     if (frames.size() == 1) {

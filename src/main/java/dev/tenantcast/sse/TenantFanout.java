@@ -61,6 +61,7 @@ final class TenantFanout {
   private final ServiceStats stats;
   private final ServiceMetrics metrics;
   private final LiveFigures figures;
+  private final Collapsing collapsing;
   private final Map<TenantId, TenantGroup> groups = new HashMap<>();
   private final Set<SseStream> all = new LinkedHashSet<>();
   private final TreeSet<SseStream> byExpiry = new TreeSet<>(
@@ -88,8 +89,9 @@ final class TenantFanout {
    * @param maxHeld live events a resuming stream may hold while its history is read (beyond: it cannot resume)
    */
   TenantFanout(Vertx vertx, BrokerClient broker, ServiceStats stats, ServiceMetrics metrics, LiveFigures figures,
-               int heartbeatSeconds, int maxHeld) {
+               Collapsing collapsing, int heartbeatSeconds, int maxHeld) {
     this.figures = figures;
+    this.collapsing = collapsing;
     this.context = vertx.getOrCreateContext();
     this.broker = broker;
     this.stats = stats;
@@ -446,8 +448,8 @@ final class TenantFanout {
     return candidate != null && candidate.after(current) ? candidate : current;
   }
 
-  private static WireFrame frame(String sseId, Envelope envelope) {
-    return new WireFrame(FrameEncoder.frame(sseId, envelope));
+  private WireFrame frame(String sseId, Envelope envelope) {
+    return new WireFrame(FrameEncoder.frame(sseId, envelope), collapsing.keyOf(envelope));
   }
 
   private void markDirty(SseStream stream) {

@@ -1,6 +1,7 @@
 package dev.tenantcast.sse;
 
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.impl.MessageConsumerImpl;
@@ -53,6 +54,13 @@ final class VertxInternals {
       }
     }
     return encoder;
+  }
+
+  /** Sets the kernel's send buffer of the connection's socket ({@code SO_SNDBUF}); Vert.x sets it per server only. */
+  static void sendBuffer(HttpConnection connection, int bytes) {
+    if (connection instanceof ConnectionBase base) {
+      base.channel().config().setOption(ChannelOption.SO_SNDBUF, bytes);
+    }
   }
 
   /**

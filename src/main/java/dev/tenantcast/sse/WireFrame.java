@@ -16,14 +16,25 @@ final class WireFrame {
   private static final byte[] CRLF = {'\r', '\n'};
 
   private final Buffer bytes;
+  private final String collapseKey;
   private ByteBuf chunk;
 
   WireFrame(Buffer bytes) {
+    this(bytes, null);
+  }
+
+  /** @param collapseKey see {@link Collapsing#keyOf}: a newer frame of the same key may replace this one */
+  WireFrame(Buffer bytes, String collapseKey) {
     this.bytes = bytes;
+    this.collapseKey = collapseKey;
   }
 
   Buffer bytes() {
     return bytes;
+  }
+
+  String collapseKey() {
+    return collapseKey;
   }
 
   /** A new view of the shared HTTP chunk: views are cheap, and the chunk is never released (the GC frees it). */

@@ -42,6 +42,11 @@ public final class ServiceMetrics {
         s -> s.counter("dropped"));
     counter(registry, "tenantcast.slow.consumers.closed", "streams closed because they stopped reading", stats,
         s -> s.counter("slowConsumersClosed"));
+    counter(registry, "tenantcast.collapsed", "dashboard updates and heartbeats not sent to a stream that fell behind, "
+        + "because a newer state of the same key replaced them (latest-state delivery)", stats,
+        s -> s.counter("collapsed"));
+    counter(registry, "tenantcast.collapsed.bytes", "bytes of those replaced frames", stats,
+        s -> s.counter("collapsedBytes"));
     counter(registry, "tenantcast.published", "events published through the broker", stats,
         s -> s.counter("published"));
     counter(registry, "tenantcast.publish.failures", "publishes refused or failed", stats,

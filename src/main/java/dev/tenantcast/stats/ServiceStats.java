@@ -22,6 +22,8 @@ public final class ServiceStats {
   private final LongAdder delivered = new LongAdder();
   private final LongAdder dropped = new LongAdder();
   private final LongAdder slowConsumersClosed = new LongAdder();
+  private final LongAdder collapsed = new LongAdder();
+  private final LongAdder collapsedBytes = new LongAdder();
   private final LongAdder published = new LongAdder();
   private final LongAdder publishFailures = new LongAdder();
   private final Map<RejectReason, LongAdder> rejected = adders(RejectReason.class);
@@ -86,6 +88,12 @@ public final class ServiceStats {
     slowConsumersClosed.increment();
   }
 
+  /** A frame queued for a stream that fell behind was replaced by a newer state of the same key before it was sent. */
+  public void collapsed(int bytes) {
+    collapsed.increment();
+    collapsedBytes.add(bytes);
+  }
+
   public void rejected(RejectReason reason) {
     rejected.get(reason).increment();
   }
@@ -109,6 +117,8 @@ public final class ServiceStats {
       case "delivered" -> delivered.sum();
       case "dropped" -> dropped.sum();
       case "slowConsumersClosed" -> slowConsumersClosed.sum();
+      case "collapsed" -> collapsed.sum();
+      case "collapsedBytes" -> collapsedBytes.sum();
       case "published" -> published.sum();
       case "publishFailures" -> publishFailures.sum();
       default -> throw new IllegalArgumentException(name);
@@ -146,6 +156,8 @@ public final class ServiceStats {
             .put("rejectedByReason", rejectedByReason)
             .put("dropped", dropped.sum())
             .put("slowConsumersClosed", slowConsumersClosed.sum())
+            .put("collapsed", collapsed.sum())
+            .put("collapsedBytes", collapsedBytes.sum())
             .put("published", published.sum())
             .put("publishFailures", publishFailures.sum())
             .put("byType", types))

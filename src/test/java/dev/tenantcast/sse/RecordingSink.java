@@ -11,6 +11,7 @@ final class RecordingSink extends StreamSink {
   /** One entry per write call: the frames it carried, in order. */
   final List<List<WireFrame>> writes = new ArrayList<>();
   boolean full;
+  Runnable drained;
   int ended;
   int aborted;
 
@@ -26,6 +27,17 @@ final class RecordingSink extends StreamSink {
   @Override
   boolean full() {
     return full;
+  }
+
+  @Override
+  void onDrained(Runnable drained) {
+    this.drained = drained;
+  }
+
+  /** Plays a client that has read its buffer down. */
+  void drain() {
+    full = false;
+    drained.run();
   }
 
   @Override

@@ -1,9 +1,11 @@
 package dev.tenantcast.sse;
 
 import dev.tenantcast.bus.TenantId;
+import dev.tenantcast.stats.ServiceStats;
 import io.vertx.core.buffer.Buffer;
 import org.junit.jupiter.api.Test;
 
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -14,11 +16,19 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SseStreamTest {
   private final RecordingSink sink = new RecordingSink();
   private final AtomicInteger closed = new AtomicInteger();
+  private final ServiceStats stats = new ServiceStats("test");
   private final SseStream stream = new SseStream("i-1", new TenantId("acme"), Long.MAX_VALUE, sink,
-      closed::incrementAndGet);
+      new Collapsing(false, null, 1024, stats), closed::incrementAndGet);
+  /** A stream with latest-state delivery, allowed 100 bytes of backlog. */
+  private final SseStream collapsing = new SseStream("i-2", new TenantId("acme"), Long.MAX_VALUE, sink,
+      new Collapsing(true, "key", 100, stats), closed::incrementAndGet);
 
   private static WireFrame frame(String text) {
     return new WireFrame(Buffer.buffer(text));
+  }
+
+  private static WireFrame update(String text, String key) {
+    return new WireFrame(Buffer.buffer(text), key);
   }
 
   @Test
@@ -54,12 +64,52 @@ class SseStreamTest {
   }
 
   @Test
+  void behindItsClientAStreamKeepsTheNewestStateOfEachKeyAndEveryOtherFrameInOrderUntilItDrains() {
+    collapsing.start(Buffer.buffer("first"));
+    assertTrue(collapsing.enqueue(update("c1", "u:cpu")));
+    sink.full = true;
+    assertTrue(collapsing.enqueue(update("m1", "u:mem")));
+    assertTrue(collapsing.enqueue(frame("n1")));
+    assertTrue(collapsing.enqueue(update("c2", "u:cpu")));
+    assertTrue(collapsing.enqueue(frame("n2")));
+    assertTrue(collapsing.enqueue(update("c3", "u:cpu")));
+    assertTrue(collapsing.enqueue(update("m2", "u:mem")));
+    assertTrue(collapsing.behind());
+    collapsing.flush();
+    assertTrue(sink.writes.isEmpty(), "nothing written while the client's buffer is full");
+    sink.drain();
+    assertEquals(List.of("n1", "n2", "c3", "m2"), sink.frames(), "the newest state of each key, in their order");
+    assertEquals(1, sink.writes.size(), "with one write");
+    assertEquals(3, stats.toJson().getJsonObject("messages").getLong("collapsed"));
+    assertEquals(6, stats.toJson().getJsonObject("messages").getLong("collapsedBytes"));
+    assertTrue(collapsing.enqueue(update("c4", "u:cpu")));
+    collapsing.flush();
+    assertEquals("c4", sink.frames().get(4), "live again once drained");
+  }
+
+  @Test
+  void aStreamBehindItsClientIsGivenUpOnlyWhenWhatItMustKeepOutgrowsItsBacklog() {
+    collapsing.start(Buffer.buffer("first"));
+    sink.full = true;
+    for (int i = 0; i < 1000; i++) {
+      assertTrue(collapsing.enqueue(update("state " + i, "u")), "one state, however many updates");
+    }
+    for (int i = 0; i < 11; i++) { // 9 + 11 * 8 = 97 bytes
+      assertTrue(collapsing.enqueue(frame("notice " + i)));
+    }
+    assertFalse(collapsing.enqueue(frame("notice x")), "a notification is never dropped: the stream is cut");
+    sink.drain();
+    assertEquals("state 999", sink.frames().get(0));
+    assertEquals(13, sink.frames().size());
+  }
+
+  @Test
   void endWritesWhatIsQueuedFirstAndEndsOnce() {
     stream.start(Buffer.buffer("first"));
     stream.enqueue(frame("last words"));
     stream.end();
     stream.end();
-    assertEquals(java.util.List.of("last words"), sink.frames());
+    assertEquals(List.of("last words"), sink.frames());
     assertEquals(1, sink.ended);
     assertTrue(stream.enqueue(frame("after")), "an ended stream swallows frames quietly");
     stream.flush();

@@ -45,6 +45,8 @@ class TenantFanoutTest {
   private Vertx vertx;
   private Context context;
   private TenantFanout fanout;
+  /** Latest-state delivery, with a backlog of a few events per stream. */
+  private Collapsing collapsing;
   private ServiceStats stats;
   private BrokerEndpoint broker;
   private final List<Interest> interest = new ArrayList<>();
@@ -54,6 +56,7 @@ class TenantFanoutTest {
     this.vertx = vertx;
     context = vertx.getOrCreateContext();
     stats = new ServiceStats("test");
+    collapsing = new Collapsing(true, "key", 1024, stats);
     broker = new BrokerEndpoint(vertx.eventBus());
     broker.serveInterest(i -> {
       synchronized (interest) {
@@ -63,7 +66,7 @@ class TenantFanoutTest {
     }).await(5, TimeUnit.SECONDS);
     fanout = onLoop(() -> new TenantFanout(vertx, new BrokerClient(vertx.eventBus()), stats,
         new ServiceMetrics(new SimpleMeterRegistry(), stats, new BrokerStatus(), () -> 0, () -> 0),
-        new LiveFigures("test", stats, () -> 0, java.util.Map::of, 10, 5), HEARTBEAT_SECONDS, 100));
+        new LiveFigures("test", stats, () -> 0, java.util.Map::of, 10, 5), collapsing, HEARTBEAT_SECONDS, 100));
     onLoop(() -> fanout.start()).await(5, TimeUnit.SECONDS);
   }
 
@@ -93,7 +96,7 @@ class TenantFanoutTest {
     RecordingSink sink = new RecordingSink();
     AtomicInteger closed = new AtomicInteger();
     SseStream stream = new SseStream(tenant + "-" + System.nanoTime(), new TenantId(tenant), expiresAt, sink,
-        closed::incrementAndGet);
+        collapsing, closed::incrementAndGet);
     onLoop(() -> {
       fanout.add(stream, Resume.NONE, resume -> Buffer.buffer("first"));
       return null;
@@ -187,16 +190,56 @@ class TenantFanoutTest {
     assertEquals(0, lasting.sink().ended);
   }
 
+  private void deliver(String tenant, int n, MessageType type, String key) {
+    JsonObject data = new JsonObject().put("n", n);
+    if (key != null) {
+      data.put("key", key);
+    }
+    broker.deliver(Envelope.of("id-" + n, null, type, new TenantId(tenant), data, 1L));
+  }
+
   @Test
-  void aStreamThatStoppedReadingIsDroppedAndTheOthersGetTheEvent() throws Exception {
+  void aStreamBehindItsClientGetsEachKeysLatestStateAndEveryNotificationWhenItDrainsAndTheOthersEverything()
+      throws Exception {
     Added slow = add("acme", Long.MAX_VALUE);
     Added fast = add("acme", Long.MAX_VALUE);
     slow.sink().full = true;
-    deliver("acme", 1);
+    deliver("acme", 1, MessageType.DASHBOARD_UPDATE, "cpu");
+    deliver("acme", 2, MessageType.NOTIFICATION, null);
+    deliver("acme", 3, MessageType.DASHBOARD_UPDATE, "mem");
+    deliver("acme", 4, MessageType.DASHBOARD_UPDATE, "cpu");
+    deliver("acme", 5, MessageType.NOTIFICATION, null);
+    deliver("acme", 6, MessageType.DASHBOARD_UPDATE, "cpu");
+    deliver("acme", 7, MessageType.DASHBOARD_UPDATE, null);
+    deliver("acme", 8, MessageType.DASHBOARD_UPDATE, null);
     settle();
-    assertEquals(1, slow.sink().aborted);
+    assertEquals(8, fast.sink().frames().size());
+    assertTrue(slow.sink().writes.isEmpty());
+    onLoop(() -> {
+      slow.sink().drain();
+      return null;
+    });
+    assertEquals(List.of("id-2", "id-3", "id-5", "id-6", "id-8"),
+        slow.sink().frames().stream().map(f -> f.substring(4, f.indexOf('\n'))).toList(),
+        "each key's newest state (one per tenant without a key) and every notification, in order");
+    assertEquals(0, slow.sink().aborted);
+    assertEquals(3, stats.toJson().getJsonObject("messages").getLong("collapsed"));
+  }
+
+  @Test
+  void aStreamBehindItsClientIsDroppedWhenEvenItsBacklogIsFullAndTheOthersGetTheEvent() throws Exception {
+    Added slow = add("acme", Long.MAX_VALUE);
+    Added fast = add("acme", Long.MAX_VALUE);
+    slow.sink().full = true;
+    int n = 0;
+    while (slow.sink().aborted == 0 && n < 1000) {
+      deliver("acme", ++n, MessageType.NOTIFICATION, null);
+      settle();
+    }
+    assertEquals(1, slow.sink().aborted, "notifications are never collapsed: cut once they outgrow the backlog");
+    assertTrue(n > 3, "not before the backlog was full: " + n);
     assertEquals(1, slow.closed().get());
-    assertEquals(1, fast.sink().frames().size());
+    assertEquals(n, fast.sink().frames().size());
     JsonObject messages = stats.toJson().getJsonObject("messages");
     assertEquals(1, messages.getLong("slowConsumersClosed"));
     assertEquals(1, messages.getLong("dropped"));
@@ -240,7 +283,7 @@ class TenantFanoutTest {
           null));
     }).await(5, TimeUnit.SECONDS);
     RecordingSink sink = new RecordingSink();
-    SseStream stream = new SseStream("r-1", acme, Long.MAX_VALUE, sink, () -> { });
+    SseStream stream = new SseStream("r-1", acme, Long.MAX_VALUE, sink, collapsing, () -> { });
     List<JsonObject> connected = new ArrayList<>();
     onLoop(() -> {
       fanout.add(stream, Resume.of("e1.100-1_0"), resume -> {
@@ -273,7 +316,7 @@ class TenantFanoutTest {
         : new History(List.of(event(acme, 2), event(acme, 3)), List.of(), at(3), null, null)))
         .await(5, TimeUnit.SECONDS);
     RecordingSink sink = new RecordingSink();
-    SseStream stream = new SseStream("r-2", acme, Long.MAX_VALUE, sink, () -> { });
+    SseStream stream = new SseStream("r-2", acme, Long.MAX_VALUE, sink, collapsing, () -> { });
     onLoop(() -> {
       fanout.add(stream, Resume.of("e1.100-1_0"), resume -> Buffer.buffer("first"));
       return null;

@@ -11,10 +11,6 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -25,17 +21,14 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.fail;
 
 /**
- * A real event-stream client over its own HTTP connection. It parses the stream the way the WHATWG EventSource
- * algorithm does (CR, LF and CRLF all end a line; a blank line dispatches) and queues every event for the test.
+ * A real event-stream client over its own HTTP connection. It parses the stream as EventSource does ({@link SseParser})
+ * and queues every event for the test.
  */
 public final class SseClient implements AutoCloseable {
   private final HttpClient http;
   private final BlockingQueue<SseEvent> events = new LinkedBlockingQueue<>();
   private final CountDownLatch ended = new CountDownLatch(1);
-  /** Bytes of an unfinished line: decoded only when complete, as a chunk may end inside a UTF-8 character. */
-  private final java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream();
-  private boolean afterCr;
-  private final Map<String, List<String>> fields = new LinkedHashMap<>();
+  private final SseParser parser = new SseParser(events::add);
   private HttpClientResponse response;
 
   private SseClient(Vertx vertx, HttpClientOptions options) {
@@ -156,41 +149,7 @@ public final class SseClient implements AutoCloseable {
 
   private synchronized void feed(io.vertx.core.buffer.Buffer bytes) {
     for (int i = 0; i < bytes.length(); i++) {
-      byte b = bytes.getByte(i);
-      if (b == '\n' && afterCr) {
-        afterCr = false; // the LF of a CRLF: the line ended at the CR
-        continue;
-      }
-      afterCr = b == '\r';
-      if (b == '\r' || b == '\n') {
-        line(pending.toString(java.nio.charset.StandardCharsets.UTF_8));
-        pending.reset();
-      } else {
-        pending.write(b);
-      }
+      parser.feed(bytes.getByte(i));
     }
-  }
-
-  private void line(String line) {
-    if (line.isEmpty()) {
-      if (fields.containsKey("data")) {
-        List<String> ids = fields.get("id");
-        List<String> retry = fields.get("retry");
-        events.add(new SseEvent(ids == null ? null : ids.get(ids.size() - 1), String.join("\n", fields.get("data")),
-            retry == null ? null : Integer.valueOf(retry.get(0)), Map.copyOf(fields)));
-      }
-      fields.clear();
-      return;
-    }
-    if (line.startsWith(":")) {
-      return;
-    }
-    int colon = line.indexOf(':');
-    String name = colon < 0 ? line : line.substring(0, colon);
-    String value = colon < 0 ? "" : line.substring(colon + 1);
-    if (value.startsWith(" ")) {
-      value = value.substring(1);
-    }
-    fields.computeIfAbsent(name, k -> new ArrayList<>()).add(value);
   }
 }

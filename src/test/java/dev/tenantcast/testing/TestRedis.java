@@ -67,11 +67,16 @@ public final class TestRedis implements AutoCloseable {
 
   /** PUBLISHes the payloads in order, pipelined in batches. */
   public void publishAll(String channel, java.util.List<String> payloads) {
+    publishAll(payloads.stream().map(payload -> java.util.Map.entry(channel, payload)).toList());
+  }
+
+  /** PUBLISHes each payload to its channel, in order, pipelined in batches. */
+  public void publishAll(java.util.List<java.util.Map.Entry<String, String>> channelsAndPayloads) {
     int batch = 500;
-    for (int from = 0; from < payloads.size(); from += batch) {
+    for (int from = 0; from < channelsAndPayloads.size(); from += batch) {
       java.util.List<Request> requests = new java.util.ArrayList<>();
-      for (String payload : payloads.subList(from, Math.min(payloads.size(), from + batch))) {
-        requests.add(Request.cmd(Command.PUBLISH).arg(channel).arg(payload));
+      for (var message : channelsAndPayloads.subList(from, Math.min(channelsAndPayloads.size(), from + batch))) {
+        requests.add(Request.cmd(Command.PUBLISH).arg(message.getKey()).arg(message.getValue()));
       }
       try {
         client.batch(requests).await(30, TimeUnit.SECONDS);
