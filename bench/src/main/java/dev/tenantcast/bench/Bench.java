@@ -52,6 +52,7 @@ public final class Bench {
   private Vertx vertx;
   private Publisher publisher;
   private Noise noise;
+  private SlowStreams slow;     // scenario s
   private final Instant started = Instant.now();
 
   private Bench(Options o) {
@@ -175,8 +176,13 @@ public final class Bench {
     } else {
       publisher = Publisher.redis(vertx, o.tenants, o.payloadBytes, redisPort);
     }
+    if (o.scenario.equals("s")) {
+      publisher.latestState(o.keys, o.notificationEvery);
+    }
     publisher.block(publisher.connect(), 15_000, "publisher cannot connect");
-    result.put("publisher", publisher.describe());
+    result.put("publisher", publisher.describe() + (o.scenario.equals("s") ? "; updates with \"key\":\"k<seq % "
+        + o.keys + ">\"" + (o.notificationEvery > 0 ? ", every " + o.notificationEvery + "th seq a NOTIFICATION on "
+        + "notification-<tenant>" : "") : ""));
 
     Servers.sleep((long) (o.settleSeconds * 1000));
     sut.checkAlive();
@@ -345,6 +351,9 @@ public final class Bench {
     if (o.noiseActive()) {
       startNoise();
     }
+    if (o.scenario.equals("s") && o.slowStreams > 0) {
+      startSlow();
+    }
 
     RssSampler sampler = new RssSampler(sut);
     sampler.start();
@@ -368,6 +377,10 @@ public final class Bench {
       publisher.mark();
       if (noise != null) {
         noise.mark();
+      }
+      JsonObject messages0 = o.scenario.equals("s") ? serverMessages() : null;
+      if (slow != null) {
+        slow.mark();
       }
       List<Long> pids = sut.pids();
       ProcStats.resetPeak(pids);
@@ -393,6 +406,10 @@ public final class Bench {
       long[] published = expectedPerTenant();
       JsonObject publishFigures = publisher.phaseJson();
       Snapshot d = drain(published, "measured phase");
+      if (slow != null) {
+        double waited = slow.drain(publisher, sut::checkAlive);
+        figures.put("slow_drain_s", round(waited, 3)).put("slow_caught_up", slow.caughtUp(publisher));
+      }
       double wall = (System.nanoTime() - wall0) / 1e9;
       double cpu = ProcStats.cpuSeconds(pids) - cpu0;
       double kernelCpu = ProcStats.kernelCpuSeconds(pids) - kernelCpu0;
@@ -467,6 +484,9 @@ public final class Bench {
           .put("loss_examples", new JsonArray(new ArrayList<>(r.lossExamples)));
       if (cluster != null) {
         clusterFigures(r, nodes0, nodeCpu0, failover);
+      }
+      if (messages0 != null) {
+        slowFigures(messages0);
       }
       if (r.lost > 0) {
         notes.add(r.lost + " deliveries lost on " + r.streamsWithLoss + " stream(s); e.g. " + r.lossExamples);
@@ -854,6 +874,110 @@ public final class Bench {
         figures.getValue("noise_refused_per_s"), figures.getValue("noise_other_per_s"),
         figures.getValue("noise_mb_per_s"), figures.getValue("noise_streams_closed"),
         figures.getLong("noise_posts_other", 0L) > 0 ? "; other: " + figures.getValue("noise_other_reasons") : ""));
+  }
+
+  // ---------------------------------------------------------------- scenario s: slow consumers
+
+  /**
+   * Opens scenario s's slow streams (in this process, {@link SlowStreams}), reading at --slow-read-fraction of what
+   * each stream is sent: rate × (payload + the SSE and HTTP framing of an event).
+   */
+  private void startSlow() {
+    long bytesPerSecond = Math.max(1, Math.round(o.slowReadFraction * o.rate * (o.payloadBytes + FRAME_OVERHEAD)));
+    JWTAuth auth = JWTAuth.create(vertx, new JWTAuthOptions().addPubSecKey(
+        new PubSecKeyOptions().setAlgorithm("HS256").setBuffer(jwtSecret)));
+    slow = new SlowStreams(o, sut.ports.get(0), bytesPerSecond, t -> auth.generateToken(new JsonObject()
+        .put("sub", "bench-slow").put("tenant", "t" + t), new JWTOptions().setAlgorithm("HS256")
+        .setExpiresInSeconds(7200)));
+    result.put("slow", slow.describe());
+    long t0 = System.nanoTime();
+    slow.open();
+    log(String.format("slow: %d of %d streams established (%.1f s), each reading at most %d bytes/s%s",
+        slow.established(), o.slowStreams, (System.nanoTime() - t0) / 1e9, bytesPerSecond,
+        slow.failureReasons().isEmpty() ? "" : "; failures " + slow.failureReasons()));
+    if (slow.established() == 0) {
+      throw new BenchException("no slow stream could be established: " + slow.failureReasons());
+    }
+  }
+
+  /**
+   * Bytes an event's SSE frame and HTTP chunk add to its payload (the envelope's type and timestamp, data:, CRLFs, the
+   * update's key): 736 wire bytes per event for a 600-byte payload, measured.
+   */
+  static final int FRAME_OVERHEAD = 130;
+
+  /** {@code messages} of /api/sse/stats summed over the instances: the service's counters. */
+  private JsonObject serverMessages() {
+    JsonObject sum = new JsonObject();
+    JsonObject all = tenantcastStats();
+    for (String port : all.fieldNames()) {
+      if (!(all.getValue(port) instanceof JsonObject stats) || stats.getJsonObject("messages") == null) {
+        continue;
+      }
+      JsonObject m = stats.getJsonObject("messages");
+      for (String k : List.of("delivered", "dropped", "slowConsumersClosed", "collapsed", "collapsedBytes")) {
+        if (m.getValue(k) instanceof Number n) {
+          sum.put(k, sum.getLong(k, 0L) + n.longValue());
+        }
+      }
+    }
+    return sum;
+  }
+
+  /** The run's --server-env values of these keys (null: the service's default). */
+  private JsonObject serverEnvOf(String... keys) {
+    JsonObject j = new JsonObject();
+    for (String k : keys) {
+      j.put(k, o.serverEnv.get(k));
+    }
+    return j;
+  }
+
+  /** Scenario s: the slow streams' figures and the service's counters over the measured phase (incl. drains). */
+  private void slowFigures(JsonObject before) {
+    JsonObject after = serverMessages();
+    java.util.function.Function<String, Long> delta = k -> after.containsKey(k)
+        ? after.getLong(k) - before.getLong(k, 0L) : null;
+    if (slow != null) {
+      figures.mergeIn(slow.figures(publisher));
+    }
+    Long collapsedBytes = delta.apply("collapsedBytes");
+    figures.put("server_collapsed", delta.apply("collapsed"))
+        .put("server_collapsed_bytes", collapsedBytes)
+        .put("server_collapsed_mb", collapsedBytes == null ? null : round(collapsedBytes / 1e6, 2))
+        .put("server_slow_consumers_closed", delta.apply("slowConsumersClosed"))
+        .put("server_slow_consumers_closed_total", after.getLong("slowConsumersClosed"))
+        .put("server_dropped", delta.apply("dropped"))
+        .put("server_collapsed_meaning", "/api/sse/stats messages.collapsed and collapsedBytes over the measured "
+            + "phase incl. drains: frames (dashboard updates, and heartbeats) replaced by a newer state of their key "
+            + "before they were written, and their bytes (without HTTP chunk framing): the bytes latest-state "
+            + "delivery saved")
+        .put("server_env_buffers", serverEnvOf("TENANTCAST_HTTP_STREAM_SEND_BUFFER_BYTES",
+            "TENANTCAST_HTTP_STREAM_BUFFER_BYTES", "TENANTCAST_HTTP_STREAM_BACKLOG_BYTES",
+            "TENANTCAST_HTTP_SLOW_CONSUMERS"));
+    if (slow == null) {
+      return;
+    }
+    long cut = figures.getLong("slow_streams_cut", 0L);
+    long missing = figures.getLong("slow_notifications_missing", 0L);
+    long wrong = figures.getLong("slow_final_state_wrong_streams", 0L);
+    if (figures.getLong("slow_notifications_out_of_order", 0L) > 0 || figures.getLong("slow_key_regressions", 0L) > 0) {
+      notes.add("slow streams: " + figures.getValue("slow_notifications_out_of_order") + " notifications out of "
+          + "order, " + figures.getValue("slow_key_regressions") + " key states that went back");
+    }
+    if (missing > 0 || wrong > 0) {
+      notes.add("slow streams: " + missing + " notifications missing, " + wrong + " streams without every key's last "
+          + "state (" + cut + " cut); e.g. " + figures.getValue("slow_final_state_examples"));
+    }
+    log(String.format("slow: %s of %s updates received (%s %%), notifications %s of %s (missing %s, out of order "
+            + "%s), final state right on %s of %s streams, %s cut; read %.2f MB of %.2f MB without collapsing; "
+            + "server collapsed %s frames, %s MB", figures.getValue("slow_updates_received"),
+        figures.getValue("slow_updates_sent"), figures.getValue("slow_updates_received_percent"),
+        figures.getValue("slow_notifications_received"), figures.getValue("slow_notifications_expected"), missing,
+        figures.getValue("slow_notifications_out_of_order"), figures.getValue("slow_final_state_ok_streams"),
+        figures.getValue("slow_streams_established"), cut, figures.getLong("slow_bytes_read", 0L) / 1e6,
+        figures.getLong("slow_bytes_without_collapsing", 0L) / 1e6, figures.getValue("server_collapsed"),
+        figures.getValue("server_collapsed_mb")));
   }
 
   // ---------------------------------------------------------------- scenario r: resume at scale
@@ -1347,6 +1471,9 @@ public final class Bench {
     }
     if (noise != null) {
       noise.stop();
+    }
+    if (slow != null) {
+      slow.stop();
     }
     if (publisher != null) {
       publisher.close();

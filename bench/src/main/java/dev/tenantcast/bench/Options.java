@@ -43,6 +43,14 @@ final class Options {
   int noiseBytes = 60_000;     // body of each noise POST
   int noiseTokens = 1;         // publisher tokens (connection i uses token i % n); each token has its own rate limit
 
+  // slow consumers (scenario s): streams beside the measured ones that read at a fixed fraction of the bytes each
+  // stream is sent; the publisher's messages are dashboard updates of a few keys and, every so often, a notification
+  int slowStreams = 50;
+  double slowReadFraction = 0.1; // read rate: this fraction of rate x (payload + SSE framing) bytes per second
+  int slowReceiveBuffer = 4096;  // SO_RCVBUF of a slow stream's socket (set before connecting)
+  int keys = 8;                  // dashboard updates carry "key":"k<seq % keys>"
+  int notificationEvery = 20;    // every n-th seq of a tenant is a NOTIFICATION (0: none)
+
   // resume at scale (scenario r): every stream on instance 0, which is killed (SIGKILL) while publishing goes on;
   // the load generators reconnect each stream to another instance with its last SSE id as Last-Event-ID
   double killAfterSeconds = 5;    // into the measured phase
@@ -137,7 +145,7 @@ final class Options {
     }
     if (o.scenario == null || o.server == null) {
       throw new IllegalArgumentException(
-          "usage: Bench <scenario a|b|c|d|e|i|k|n|r> <server tenantcast|node|nchan|floor> [options]");
+          "usage: Bench <scenario a|b|c|d|e|i|k|n|r|s> <server tenantcast|node|nchan|floor> [options]");
     }
     if (!List.of("tenantcast", "node", "nchan", "floor").contains(o.server)) {
       throw new IllegalArgumentException("unknown server " + o.server + " (tenantcast, node, nchan, floor)");
@@ -191,6 +199,11 @@ final class Options {
         case "snapshot-jar" -> o.snapshotJar = Boolean.parseBoolean(v);
         case "jfr" -> o.jfr = Boolean.parseBoolean(v);
         case "max-streams-per-instance" -> o.maxStreamsPerInstance = Integer.parseInt(v);
+        case "slow-streams" -> o.slowStreams = Integer.parseInt(v);
+        case "slow-read-fraction" -> o.slowReadFraction = Double.parseDouble(v);
+        case "slow-receive-buffer" -> o.slowReceiveBuffer = Integer.parseInt(v);
+        case "keys" -> o.keys = Integer.parseInt(v);
+        case "notification-every" -> o.notificationEvery = Integer.parseInt(v);
         case "noise" -> o.noise = bool(a, v);
         case "noise-streams" -> o.noiseStreams = Integer.parseInt(v);
         case "noise-connections" -> o.noiseConnections = Integer.parseInt(v);
@@ -278,6 +291,12 @@ final class Options {
     }
     if (o.variant == null && o.scenario.equals("k")) {
       o.variant = o.clusterPubSub + (o.failover() ? "-failover" : "");
+    }
+    if (o.variant == null && o.scenario.equals("s")) {
+      o.variant = o.serverEnv.get("TENANTCAST_HTTP_SLOW_CONSUMERS"); // collapse (the default) has no variant
+      if ("collapse".equals(o.variant)) {
+        o.variant = null;
+      }
     }
     if (o.variant == null && !o.scenario.equals("r") && o.publishVia.equals("script")) {
       o.variant = "script";
@@ -383,7 +402,19 @@ final class Options {
         placement = "first";
         publishVia = "script";
       }
-      default -> throw new IllegalArgumentException("unknown scenario " + scenario + " (a, b, c, d, e, i, k, n, r)");
+      case "s" -> {
+        // beside the fast streams, slow ones that read a tenth of what they are sent: the server's send buffer and its
+        // stream buffer are capped at 16 kB, so that a slow stream is behind after about 30 kB, not after MBs
+        streams = 200;
+        tenants = 1;
+        rate = 500;
+        durationSeconds = 20;
+        payloadBytes = 600;
+        serverEnv.put("TENANTCAST_HTTP_STREAM_SEND_BUFFER_BYTES", "16384");
+        serverEnv.put("TENANTCAST_HTTP_STREAM_BUFFER_BYTES", "16384");
+      }
+      default -> throw new IllegalArgumentException("unknown scenario " + scenario
+          + " (a, b, c, d, e, i, k, n, r, s)");
     }
   }
 
@@ -463,6 +494,22 @@ final class Options {
             + " (TENANTCAST_HTTP_MAX_STREAMS)");
       }
     }
+    if (scenario.equals("s") && !server.equals("tenantcast")) {
+      throw new Skip("scenario s (slow consumers: latest-state delivery) is defined for tenantcast only");
+    }
+    if (!scenario.equals("s") && args.stream().anyMatch(S_OPTIONS::contains)) {
+      throw new IllegalArgumentException(String.join(", ", S_OPTIONS) + " belong to scenario s");
+    }
+    if (scenario.equals("s")) {
+      if (!publishVia.equals("publish") || burst()) {
+        throw new IllegalArgumentException("scenario s publishes with Redis PUBLISH at a paced --rate");
+      }
+      if (slowStreams < 0 || slowReadFraction <= 0 || slowReceiveBuffer < 1024 || keys < 1 || notificationEvery < 0
+          || notificationEvery == 1) {
+        throw new IllegalArgumentException("scenario s: --slow-streams >= 0, --slow-read-fraction > 0, "
+            + "--slow-receive-buffer >= 1024, --keys >= 1, --notification-every 0 (none) or >= 2");
+      }
+    }
     if (!scenario.equals("n") && args.stream().anyMatch(a -> a.startsWith("--noise"))) {
       throw new IllegalArgumentException("--noise options belong to scenario n");
     }
@@ -479,7 +526,7 @@ final class Options {
     if (streamsPerLoadgen > 18_000) {
       throw new IllegalArgumentException("--streams-per-loadgen above 18,000 would hit the 20,000 open-files limit");
     }
-    int noiseStreamsTotal = noiseActive() ? noiseStreams : 0;
+    int noiseStreamsTotal = noiseActive() ? noiseStreams : scenario.equals("s") ? slowStreams : 0;
     if (server.equals("tenantcast") && streams + noiseStreamsTotal > instances * maxStreamsPerInstance
         && !scenario.equals("c")) {
       throw new IllegalArgumentException(streams + " streams exceed " + instances + " instance(s) x "
@@ -499,6 +546,10 @@ final class Options {
   /** Scenario k's failover variant kills its master at this time; another time changes the shape. */
   static final double STANDARD_KILL_MASTER_AFTER = 5;
 
+  /** Scenario s's own options. */
+  static final List<String> S_OPTIONS = List.of("--slow-streams", "--slow-read-fraction", "--slow-receive-buffer",
+      "--keys", "--notification-every");
+
   /** Scenario r's own options. */
   static final List<String> R_OPTIONS = List.of("--kill-after", "--reconnect-delay-max", "--resume-attempts",
       "--resume-timeout");
@@ -507,7 +558,8 @@ final class Options {
   private static final List<String> SHAPE = List.of("--streams", "--tenants", "--messages", "--rate", "--duration",
       "--warmup", "--warmup-messages", "--payload-bytes", "--placement", "--instances", "--nchan-workers", "--cap",
       "--step", "--max-streams-per-instance", "--noise-streams", "--noise-connections", "--noise-bytes",
-      "--noise-tokens", "--kill-after", "--reconnect-delay-max", "--cluster-node-timeout");
+      "--noise-tokens", "--kill-after", "--reconnect-delay-max", "--cluster-node-timeout", "--slow-streams",
+      "--slow-read-fraction", "--slow-receive-buffer", "--keys", "--notification-every");
 
   /**
    * True when no option changed the scenario's load shape (server env, timeouts and tuning may differ). Scenario k's
@@ -590,6 +642,11 @@ final class Options {
     if (scenario.equals("r")) {
       j.put("killAfterSeconds", killAfterSeconds).put("reconnectDelayMaxMs", reconnectDelayMaxMs)
           .put("resumeAttempts", resumeAttempts).put("resumeTimeoutSeconds", resumeTimeoutSeconds);
+    }
+    if (scenario.equals("s")) {
+      j.put("slowStreams", slowStreams).put("slowReadFraction", slowReadFraction)
+          .put("slowReceiveBufferBytes", slowReceiveBuffer).put("keys", keys)
+          .put("notificationEvery", notificationEvery);
     }
     if (scenario.equals("n")) {
       j.put("noise", noise).put("noiseTenant", noiseTenant).put("noiseStreams", noiseStreams)

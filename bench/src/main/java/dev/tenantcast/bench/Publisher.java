@@ -36,7 +36,8 @@ import java.util.concurrent.TimeUnit;
  * context; callers block with a timeout.
  */
 abstract class Publisher {
-  record Msg(int tenant, long seq, long sent, String payload) {
+  /** @param key scenario s: the update's {@code key}, or null for a notification (and outside scenario s) */
+  record Msg(int tenant, long seq, long sent, String payload, String key, boolean notification) {
   }
 
   final Vertx vertx;
@@ -48,6 +49,16 @@ abstract class Publisher {
   /** Per tenant, the seqs whose publish failed (paced publishing, whole run): tracked runs leave them out exactly. */
   final Map<Integer, BitSet> refusedSeqs = new TreeMap<>();
   private long roundRobin;
+
+  // scenario s (latest state): updates carry "key":"k<seq % keys>", every notificationEvery-th seq is a NOTIFICATION
+  private int keys;
+  private int notificationEvery;
+  /** Scenario s, per tenant over the whole run: each key's last accepted seq (what a stream's final state must be). */
+  final List<Map<String, Long>> lastOfKey = new ArrayList<>();
+  final long[] notificationsTotal;  // per tenant over the whole run: notifications accepted
+  long updatesPublished;           // since mark(): updates accepted (all tenants)
+  long notificationsPublished;     // since mark(): notifications accepted (all tenants)
+  long[] notificationsPhase;       // since mark(), per tenant: notifications accepted
 
   // since mark()
   long sent;
@@ -74,6 +85,8 @@ abstract class Publisher {
     this.seq = new long[tenants];
     this.published = new long[tenants];
     this.publishedTotal = new long[tenants];
+    this.notificationsTotal = new long[tenants];
+    this.notificationsPhase = new long[tenants];
     // {"seq":123456,"sent":1764000000000000,"tenant":"t17","pad":""} is about 64 bytes
     this.pad = "x".repeat(Math.max(0, payloadBytes - 64));
   }
@@ -106,6 +119,20 @@ abstract class Publisher {
     return new HttpPublisher(vertx, tenants, payloadBytes, port, connections, pipelining);
   }
 
+  /**
+   * Scenario s: messages become dashboard updates of {@code keys} keys ({@code "key":"k<seq % keys>"}, so each key's
+   * states are numbered) and, every {@code notificationEvery}-th seq of a tenant, a {@code NOTIFICATION} on
+   * {@code notification-<tenant>} instead (Redis PUBLISH only). Seqs count over both, so a stream that gets everything
+   * sees 1, 2, 3, ... in order.
+   */
+  void latestState(int keys, int notificationEvery) {
+    this.keys = keys;
+    this.notificationEvery = notificationEvery;
+    for (int t = 0; t < tenants; t++) {
+      lastOfKey.add(new TreeMap<>());
+    }
+  }
+
   /** Messages in flight at most when publishing as fast as possible one by one (HTTP). */
   int window() {
     return 1;
@@ -133,6 +160,9 @@ abstract class Publisher {
     firstError = null;
     errorReasons.clear();
     refusedOfKilled = 0;
+    updatesPublished = 0;
+    notificationsPublished = 0;
+    notificationsPhase = new long[tenants];
     firstSendMicros = 0;
     lastSendMicros = 0;
     lastAckMicros = 0;
@@ -147,8 +177,15 @@ abstract class Publisher {
     }
     lastSendMicros = now;
     sent++;
+    if (keys > 0) {
+      boolean notification = notificationEvery > 0 && s % notificationEvery == 0;
+      String key = notification ? null : "k" + s % keys;
+      String payload = "{\"seq\":" + s + ",\"sent\":" + now + ",\"tenant\":\"t" + t + "\","
+          + (key == null ? "" : "\"key\":\"" + key + "\",") + "\"pad\":\"" + pad + "\"}";
+      return new Msg(t, s, now, payload, key, notification);
+    }
     String payload = "{\"seq\":" + s + ",\"sent\":" + now + ",\"tenant\":\"t" + t + "\",\"pad\":\"" + pad + "\"}";
-    return new Msg(t, s, now, payload);
+    return new Msg(t, s, now, payload, null, false);
   }
 
   /** The seqs sent so far to tenant t (accepted or refused): 1 .. this. */
@@ -161,6 +198,14 @@ abstract class Publisher {
     published[m.tenant()]++;
     publishedTotal[m.tenant()]++;
     succeeded++;
+    if (m.notification()) {
+      notificationsTotal[m.tenant()]++;
+      notificationsPhase[m.tenant()]++;
+      notificationsPublished++;
+    } else if (m.key() != null) {
+      lastOfKey.get(m.tenant()).merge(m.key(), m.seq(), Math::max);
+      updatesPublished++;
+    }
     if (killMicros > 0 && firstAcceptedAfterKillMicros == 0 && m.sent() >= killMicros
         && killedTenants.contains(m.tenant())) {
       firstAcceptedAfterKillMicros = LoadgenWorker.nowMicros();
@@ -306,7 +351,9 @@ abstract class Publisher {
   }
 
   JsonObject phaseJson() {
-    return new JsonObject().put("sent", sent).put("accepted", succeeded).put("answered", acked).put("errors", errors)
+    JsonObject j = keys == 0 ? new JsonObject() : new JsonObject().put("updatesAccepted", updatesPublished)
+        .put("notificationsAccepted", notificationsPublished);
+    return j.put("sent", sent).put("accepted", succeeded).put("answered", acked).put("errors", errors)
         .put("errorReasons", new JsonObject(new java.util.LinkedHashMap<>(errorReasons)))
         .put("noReceivers", noReceivers).put("firstError", firstError)
         .put("seconds", firstSendMicros == 0 ? 0 : (lastSendMicros - firstSendMicros) / 1e6)
@@ -352,7 +399,7 @@ abstract class Publisher {
     }
 
     private Request request(Msg m) {
-      String channel = "dashboard-update-t" + m.tenant();
+      String channel = (m.notification() ? "notification-t" : "dashboard-update-t") + m.tenant();
       if (script == null) {
         return Request.cmd(Command.PUBLISH).arg(channel).arg(m.payload());
       }

@@ -31,14 +31,15 @@ public final class SelfTest {
         + "\"timestamp\":5}\r\r"
         + "data: {\"type\":\"NOTIFICATION\",\"data\":{\"seq\":9,\"sent\":1000,\"tenant\":\"t3\"},\"timestamp\":6}\n\n"
         + "data:{\"type\":\"DASHBOARD_UPDATE\",\"data\":{\"seq\":2,\"sent\":1000,\"tenant\":\"t4\"},\"timestamp\":7}\n\n";
-    // 3 deliveries in order, then one out of order (seq 2, and from the wrong tenant), a NOTIFICATION ignored
+    // 4 deliveries in order (a NOTIFICATION counts: scenario s numbers them with the updates), then one out of order
+    // (seq 2, and from the wrong tenant)
     for (int split = 1; split <= 7; split++) {
       Result r = run(Loadgen.Kind.TENANTCAST, chunked(tenantcast, 37), split);
       check("tenantcast split " + split + ": connected", r.connected == 1);
-      check("tenantcast split " + split + ": deliveries", r.worker.received == 4);
+      check("tenantcast split " + split + ": deliveries", r.worker.received == 5);
       check("tenantcast split " + split + ": out of order", r.worker.outOfOrder == 1);
       check("tenantcast split " + split + ": wrong tenant", r.worker.wrongTenant == 1);
-      check("tenantcast split " + split + ": other events", r.worker.otherEvents == 2);
+      check("tenantcast split " + split + ": other events", r.worker.otherEvents == 1);
       check("tenantcast split " + split + ": malformed", r.worker.malformed == 0);
     }
     String peer = ": connected\n\n"
@@ -84,6 +85,24 @@ public final class SelfTest {
     io.vertx.core.json.JsonObject parsed = new io.vertx.core.json.JsonObject(event);
     check("noise event", event.length() == 60_000 && parsed.getString("tenant").equals("noisy")
         && parsed.getString("type").equals("DASHBOARD_UPDATE") && parsed.getJsonObject("data") != null);
+
+    // scenario s: its defaults (with the 16 kB buffers) are the standard shape; disconnect is a variant
+    Options slow = Options.parse(new String[] {"s", "tenantcast"});
+    check("s defaults", slow.standardShape() && slow.streams == 200 && slow.tenants == 1 && slow.rate == 500
+        && slow.payloadBytes == 600 && slow.durationSeconds == 20 && slow.warmupSeconds == 10 && slow.slowStreams == 50
+        && slow.slowReadFraction == 0.1 && slow.keys == 8 && slow.notificationEvery == 20
+        && "16384".equals(slow.serverEnv.get("TENANTCAST_HTTP_STREAM_SEND_BUFFER_BYTES"))
+        && "16384".equals(slow.serverEnv.get("TENANTCAST_HTTP_STREAM_BUFFER_BYTES"))
+        && slow.label().equals("tenantcast"));
+    check("s disconnect: variant", Options.parse(new String[] {"s", "tenantcast", "--server-env",
+        "TENANTCAST_HTTP_SLOW_CONSUMERS=disconnect"}).label().equals("tenantcast-disconnect"));
+    check("s small: not standard", !Options.parse(new String[] {"s", "tenantcast", "--slow-streams", "5"})
+        .standardShape());
+    check("s node: not defined", refused(new String[] {"s", "node"}, Options.Skip.class));
+    check("s script: refused", refused(new String[] {"s", "tenantcast", "--publish-via", "script"},
+        IllegalArgumentException.class));
+    check("--slow-streams outside s: refused", refused(new String[] {"b", "tenantcast", "--slow-streams", "5"},
+        IllegalArgumentException.class));
 
     // scenario r: ids kept across connections, CONNECTED's resume read, each seq counted once
     String first = "retry: 3000\n"

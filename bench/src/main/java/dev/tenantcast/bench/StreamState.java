@@ -42,6 +42,7 @@ final class StreamState {
   private static final byte[] TENANT = "\"tenant\":\"".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] TYPE = "\"type\":\"".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] DASHBOARD_UPDATE = "DASHBOARD_UPDATE\"".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] NOTIFICATION = "NOTIFICATION\"".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] CONNECTED = "CONNECTED\"".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] STATUS = "STATUS\"".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] RESTORED_STATE = "\"state\":\"RESTORED\"".getBytes(StandardCharsets.US_ASCII);
@@ -486,8 +487,10 @@ final class StreamState {
         return;
       }
       // Tenantcast wraps the payload: {"type":"DASHBOARD_UPDATE","data":{...}}; peers send the payload itself.
+      // Scenario s also publishes NOTIFICATIONs, numbered in the same sequence.
       int t = indexOf(a, s, Math.min(e, s + 16), TYPE);
-      if (t >= 0 && !startsWith(a, t + TYPE.length, e, DASHBOARD_UPDATE)) {
+      if (t >= 0 && !startsWith(a, t + TYPE.length, e, DASHBOARD_UPDATE)
+          && !startsWith(a, t + TYPE.length, e, NOTIFICATION)) {
         evKind = KIND_OTHER;
         return;
       }
