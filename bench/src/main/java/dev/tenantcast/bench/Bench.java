@@ -351,7 +351,7 @@ public final class Bench {
     if (o.noiseActive()) {
       startNoise();
     }
-    if (o.scenario.equals("s") && o.slowStreams > 0) {
+    if (o.slowActive()) {
       startSlow();
     }
 

@@ -45,6 +45,7 @@ final class Options {
 
   // slow consumers (scenario s): streams beside the measured ones that read at a fixed fraction of the bytes each
   // stream is sent; the publisher's messages are dashboard updates of a few keys and, every so often, a notification
+  boolean slow = true;           // false: the fast streams alone (variant alone), for reference
   int slowStreams = 50;
   double slowReadFraction = 0.1; // read rate: this fraction of rate x (payload + SSE framing) bytes per second
   int slowReceiveBuffer = 4096;  // SO_RCVBUF of a slow stream's socket (set before connecting)
@@ -199,6 +200,7 @@ final class Options {
         case "snapshot-jar" -> o.snapshotJar = Boolean.parseBoolean(v);
         case "jfr" -> o.jfr = Boolean.parseBoolean(v);
         case "max-streams-per-instance" -> o.maxStreamsPerInstance = Integer.parseInt(v);
+        case "slow" -> o.slow = bool(a, v);
         case "slow-streams" -> o.slowStreams = Integer.parseInt(v);
         case "slow-read-fraction" -> o.slowReadFraction = Double.parseDouble(v);
         case "slow-receive-buffer" -> o.slowReceiveBuffer = Integer.parseInt(v);
@@ -296,6 +298,9 @@ final class Options {
       o.variant = o.serverEnv.get("TENANTCAST_HTTP_SLOW_CONSUMERS"); // collapse (the default) has no variant
       if ("collapse".equals(o.variant)) {
         o.variant = null;
+      }
+      if (!o.slow) {
+        o.variant = "alone" + (o.variant == null ? "" : "-" + o.variant);
       }
     }
     if (o.variant == null && !o.scenario.equals("r") && o.publishVia.equals("script")) {
@@ -526,7 +531,7 @@ final class Options {
     if (streamsPerLoadgen > 18_000) {
       throw new IllegalArgumentException("--streams-per-loadgen above 18,000 would hit the 20,000 open-files limit");
     }
-    int noiseStreamsTotal = noiseActive() ? noiseStreams : scenario.equals("s") ? slowStreams : 0;
+    int noiseStreamsTotal = noiseActive() ? noiseStreams : slowActive() ? slowStreams : 0;
     if (server.equals("tenantcast") && streams + noiseStreamsTotal > instances * maxStreamsPerInstance
         && !scenario.equals("c")) {
       throw new IllegalArgumentException(streams + " streams exceed " + instances + " instance(s) x "
@@ -547,8 +552,8 @@ final class Options {
   static final double STANDARD_KILL_MASTER_AFTER = 5;
 
   /** Scenario s's own options. */
-  static final List<String> S_OPTIONS = List.of("--slow-streams", "--slow-read-fraction", "--slow-receive-buffer",
-      "--keys", "--notification-every");
+  static final List<String> S_OPTIONS = List.of("--slow", "--slow-streams", "--slow-read-fraction",
+      "--slow-receive-buffer", "--keys", "--notification-every");
 
   /** Scenario r's own options. */
   static final List<String> R_OPTIONS = List.of("--kill-after", "--reconnect-delay-max", "--resume-attempts",
@@ -582,6 +587,11 @@ final class Options {
   /** Deliveries counted by distinct seq per stream over the whole run (scenarios r and k). */
   boolean tracksSeqs() {
     return scenario.equals("r") || scenario.equals("k");
+  }
+
+  /** Scenario s with its slow streams (--slow true, the default). */
+  boolean slowActive() {
+    return scenario.equals("s") && slow && slowStreams > 0;
   }
 
   /** Scenario n with its noisy tenant on (--noise true, the default). */
@@ -644,7 +654,7 @@ final class Options {
           .put("resumeAttempts", resumeAttempts).put("resumeTimeoutSeconds", resumeTimeoutSeconds);
     }
     if (scenario.equals("s")) {
-      j.put("slowStreams", slowStreams).put("slowReadFraction", slowReadFraction)
+      j.put("slow", slow).put("slowStreams", slow ? slowStreams : 0).put("slowReadFraction", slowReadFraction)
           .put("slowReceiveBufferBytes", slowReceiveBuffer).put("keys", keys)
           .put("notificationEvery", notificationEvery);
     }

@@ -101,6 +101,24 @@ public final class SelfTest {
     check("s node: not defined", refused(new String[] {"s", "node"}, Options.Skip.class));
     check("s script: refused", refused(new String[] {"s", "tenantcast", "--publish-via", "script"},
         IllegalArgumentException.class));
+    Options fastAlone = Options.parse(new String[] {"s", "tenantcast", "--slow", "false"});
+    check("s alone: standard shape", fastAlone.standardShape() && !fastAlone.slowActive()
+        && fastAlone.label().equals("tenantcast-alone"));
+    // the slow reader's decoder: chunks of 37 bytes (lines span chunks), reads of 1 to 9 bytes
+    String slowBody = "retry: 3000\ndata: {\"type\":\"CONNECTED\",\"data\":{\"tenant\":\"t0\"},\"timestamp\":1}\n\n"
+        + "data: {\"type\":\"DASHBOARD_UPDATE\",\"data\":{\"seq\":1,\"sent\":1000,\"key\":\"k1\"}}\n\n"
+        + "data: {\"type\":\"DASHBOARD_UPDATE\",\"data\":{\"seq\":2,\"sent\":1000,\"key\":\"k2\"}}\r\n\r\n"
+        + "data: {\"type\":\"NOTIFICATION\",\"data\":{\"seq\":3,\"sent\":1000,\"tenant\":\"t0\"}}\r\r"
+        + ": comment\ndata: {\"type\":\"HEARTBEAT\",\"data\":{}}\n\n"
+        + "data: {\"type\":\"DASHBOARD_UPDATE\",\"data\":{\"seq\":5,\"sent\":1000,\"key\":\"k1\"}}\n\n"
+        + "data: {\"type\":\"NOTIFICATION\",\"data\":{\"seq\":3,\"sent\":1000,\"tenant\":\"t0\"}}\n\n";
+    byte[] slowResponse = chunked(slowBody, 37);
+    for (int split = 1; split <= 9; split++) {
+      java.util.Map<String, Long> last = new java.util.TreeMap<>();
+      long[] d = SlowStreams.decode(slow, slowResponse, split, last);
+      check("s slow reader split " + split, d[0] == 1 && d[1] == 3 && d[2] == 2 && d[3] == 1 && d[4] == 0 && d[5] == 0
+          && last.equals(java.util.Map.of("k1", 5L, "k2", 2L)));
+    }
     check("--slow-streams outside s: refused", refused(new String[] {"b", "tenantcast", "--slow-streams", "5"},
         IllegalArgumentException.class));
 

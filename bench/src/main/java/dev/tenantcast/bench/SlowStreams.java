@@ -3,7 +3,6 @@ package dev.tenantcast.bench;
 import io.vertx.core.json.JsonObject;
 import org.HdrHistogram.Histogram;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -262,6 +261,25 @@ final class SlowStreams {
     return j;
   }
 
+  /**
+   * SelfTest: decodes {@code response} (a whole HTTP response) in reads of {@code split} bytes as a slow stream does;
+   * returns {established 0/1, updates, notifications, notifications out of order, key regressions, malformed} and
+   * each key's last state in {@code lastOfKey}.
+   */
+  static long[] decode(Options o, byte[] response, int split, Map<String, Long> lastOfKey) {
+    SlowStreams streams = new SlowStreams(o, 0, 1, t -> "");
+    Reader r = streams.readers.get(0);
+    synchronized (r) {
+      for (int at = 0; at < response.length; at += split) {
+        byte[] read = java.util.Arrays.copyOfRange(response, at, Math.min(response.length, at + split));
+        r.feed(read, read.length, 2000);
+      }
+      lastOfKey.putAll(r.lastOfKey);
+      return new long[] {r.established ? 1 : 0, r.updates, r.notifications, r.notificationsOutOfOrder,
+          r.keyRegressions, r.malformed};
+    }
+  }
+
   /** Stops reading and closes every socket. */
   void stop() {
     stopped = true;
@@ -282,6 +300,51 @@ final class SlowStreams {
     String key = Loadgen.normalize(reason);
     if (failureReasons.size() < 50 || failureReasons.containsKey(key)) {
       failureReasons.merge(key, 1, Integer::sum);
+    }
+  }
+
+  private static final byte[] DATA = "data:".getBytes(StandardCharsets.US_ASCII);
+
+  private static int indexOf(byte[] a, int from, int to, byte b) {
+    for (int i = from; i < to; i++) {
+      if (a[i] == b) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** A growing byte buffer for the line being read. */
+  private static final class LineBuffer {
+    byte[] bytes = new byte[1024];
+    int length;
+
+    void append(byte[] a, int from, int to) {
+      int n = to - from;
+      if (length + n > bytes.length) {
+        bytes = java.util.Arrays.copyOf(bytes, Math.max(bytes.length * 2, length + n));
+      }
+      System.arraycopy(a, from, bytes, length, n);
+      length += n;
+    }
+
+    boolean startsWith(byte[] prefix) {
+      if (length < prefix.length) {
+        return false;
+      }
+      for (int k = 0; k < prefix.length; k++) {
+        if (bytes[k] != prefix[k]) {
+          return false;
+        }
+      }
+      return true;
+    }
+
+    /** The line as text; empties the buffer. */
+    String take(java.nio.charset.Charset charset) {
+      String text = new String(bytes, 0, length, charset);
+      length = 0;
+      return text;
     }
   }
 
@@ -315,8 +378,10 @@ final class SlowStreams {
     long notifications0;
     boolean closedAtMark;
 
-    // decoder state (reading thread only)
-    private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+    // decoder state (reading thread only): the HTTP decoder's line (head, chunk sizes) and the event stream's apart, as
+    // an event's line may span chunks
+    private final LineBuffer httpLine = new LineBuffer();
+    private final LineBuffer sseLine = new LineBuffer();
     private final StringBuilder data = new StringBuilder();
     private boolean inHead = true;
     private boolean statusSeen;
@@ -367,9 +432,7 @@ final class SlowStreams {
             long recvMicros = LoadgenWorker.nowMicros();
             synchronized (this) {
               bytes += n;
-              for (int i = 0; i < n; i++) {
-                feed(buffer[i], recvMicros);
-              }
+              feed(buffer, n, recvMicros);
             }
             // paced: the next read is due when the bytes read so far fit the rate
             long now = System.nanoTime();
@@ -407,64 +470,83 @@ final class SlowStreams {
 
     // -------------------------------------------------------------- decoding (with the lock held)
 
-    /** The response head, then the chunks' data to the event-stream parser. */
-    private void feed(byte b, long recvMicros) {
-      if (inHead || chunkLeft < 0) {
-        if (b != '\n') {
-          line.write(b);
-          return;
-        }
-        String text = line.toString(StandardCharsets.ISO_8859_1).trim();
-        line.reset();
-        if (inHead) {
-          if (!statusSeen) {
-            statusSeen = true;
-            if (!text.startsWith("HTTP/1.1 200")) {
-              fail(text);
-              close();
-            }
+    /** The response head, then the chunks' data to the event-stream parser, span by span. */
+    private void feed(byte[] a, int end, long recvMicros) {
+      int i = 0;
+      while (i < end) {
+        if (inHead || chunkLeft < 0) {
+          int nl = indexOf(a, i, end, (byte) '\n');
+          if (nl < 0) {
+            httpLine.append(a, i, end);
+            return;
           }
-          inHead = !text.isEmpty();
-        } else if (!text.isEmpty()) {
-          chunkLeft = Long.parseLong(text.split(";")[0], 16);
+          httpLine.append(a, i, nl);
+          i = nl + 1;
+          String text = httpLine.take(StandardCharsets.ISO_8859_1).trim();
+          if (inHead) {
+            if (!statusSeen) {
+              statusSeen = true;
+              if (!text.startsWith("HTTP/1.1 200")) {
+                fail(text);
+                close();
+              }
+            }
+            inHead = !text.isEmpty();
+          } else if (!text.isEmpty()) {
+            chunkLeft = Long.parseLong(text.split(";")[0], 16);
+          }
+        } else if (chunkLeft > 0) {
+          int n = (int) Math.min(chunkLeft, end - i);
+          sse(a, i, i + n, recvMicros);
+          i += n;
+          chunkLeft -= n;
+          if (chunkLeft == 0) {
+            trailing = 2;
+          }
+        } else {
+          i++; // the CRLF after a chunk's data
+          if (--trailing == 0) {
+            chunkLeft = -1;
+          }
         }
-        return;
-      }
-      if (chunkLeft > 0) {
-        sse(b, recvMicros);
-        if (--chunkLeft == 0) {
-          trailing = 2;
-        }
-        return;
-      }
-      if (--trailing == 0) {
-        chunkLeft = -1;
       }
     }
 
     /** The event stream: lines end with LF, CR or CRLF; a blank line dispatches; only data lines matter. */
-    private void sse(byte b, long recvMicros) {
-      if (b == '\n' && lastWasCr) {
+    private void sse(byte[] a, int from, int to, long recvMicros) {
+      int i = from;
+      while (i < to) {
+        if (lastWasCr && a[i] == '\n') {
+          lastWasCr = false;
+          i++;
+          continue;
+        }
         lastWasCr = false;
-        return;
-      }
-      lastWasCr = b == '\r';
-      if (b != '\n' && b != '\r') {
-        line.write(b);
-        return;
-      }
-      String text = line.toString(StandardCharsets.UTF_8);
-      line.reset();
-      if (text.isEmpty()) {
-        if (data.length() > 0) {
-          dispatch(data.toString(), recvMicros);
-          data.setLength(0);
+        int j = i;
+        while (j < to && a[j] != '\n' && a[j] != '\r') {
+          j++;
         }
-      } else if (text.startsWith("data:")) {
-        if (data.length() > 0) {
-          data.append('\n');
+        sseLine.append(a, i, j);
+        if (j == to) {
+          return;
         }
-        data.append(text, text.startsWith("data: ") ? 6 : 5, text.length());
+        lastWasCr = a[j] == '\r';
+        i = j + 1;
+        if (sseLine.length == 0) {
+          if (data.length() > 0) {
+            dispatch(data.toString(), recvMicros);
+            data.setLength(0);
+          }
+        } else if (sseLine.startsWith(DATA)) {
+          if (data.length() > 0) {
+            data.append('\n');
+          }
+          int skip = sseLine.length > 5 && sseLine.bytes[5] == ' ' ? 6 : 5;
+          data.append(new String(sseLine.bytes, skip, sseLine.length - skip, StandardCharsets.UTF_8));
+          sseLine.length = 0;
+        } else {
+          sseLine.length = 0;
+        }
       }
     }
 
