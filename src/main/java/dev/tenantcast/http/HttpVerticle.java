@@ -108,6 +108,10 @@ public final class HttpVerticle extends VerticleBase {
             // No HTTP/2 over cleartext: browsers use h2 only over TLS, and one h2c connection could carry many
             // requests past the per-connection timeouts.
             .setHttp2ClearTextEnabled(false)
+            // No WebSockets here: without their compression, no extension handler is added to each connection's
+            // pipeline, which every read, write and flush of a stream would pass through.
+            .setPerFrameWebSocketCompressionSupported(false)
+            .setPerMessageWebSocketCompressionSupported(false)
             .setCompressionSupported(config.compression()))
         .connectionHandler(guard::onConnection)
         .requestHandler(request -> {
