@@ -44,11 +44,6 @@ final class WarmUp {
   /** Streams open at once: enough to keep every event loop busy, far below the per-tenant and per-user limits. */
   private static final int CONCURRENCY = 48;
   private static final long PUBLISH_EVERY_MILLIS = 3;
-  /**
-   * Publishes in flight at most: when the instance is slow (several starting at once on few cores), a publish skipped
-   * costs nothing, while publishes that pile up time out, get 429s, and take the CPU the streams need.
-   */
-  private static final int MAX_PUBLISHING = 4;
   /** How far back a warm-up stream resumes, in events of its tenant. */
   private static final int RESUME_BACK = 4;
   private static final long REQUEST_TIMEOUT_MILLIS = 5000;
@@ -168,11 +163,7 @@ final class WarmUp {
   }
 
   private Future<Void> streams() {
-    long publisher = vertx.setPeriodic(PUBLISH_EVERY_MILLIS, id -> {
-      if (publishing.size() < MAX_PUBLISHING) {
-        publish(publishes++);
-      }
-    });
+    long publisher = vertx.setPeriodic(PUBLISH_EVERY_MILLIS, id -> publish(publishes++));
     List<Future<Void>> workers = new ArrayList<>();
     for (int i = 0; i < CONCURRENCY; i++) {
       Promise<Void> done = Promise.promise();
