@@ -61,15 +61,17 @@ public class FanoutBenchmark {
     broker = new BrokerEndpoint(vertx.eventBus());
     broker.serveInterest(i -> Future.succeededFuture()).await(5, TimeUnit.SECONDS);
     ServiceStats stats = new ServiceStats("bench");
+    // latest-state delivery as configured by default; the sinks never fill, so nothing collapses
+    Collapsing collapsing = new Collapsing(true, "key", 262_144, stats);
     TenantFanout fanout = onLoop(context, () -> new TenantFanout(vertx, new BrokerClient(vertx.eventBus()), stats,
         new ServiceMetrics(new SimpleMeterRegistry(), stats, new BrokerStatus(), () -> 0, () -> 0),
-        new LiveFigures("bench", stats, () -> 0, Map::of, 10, 5), 30, 100));
+        new LiveFigures("bench", stats, () -> 0, Map::of, 10, 5), collapsing, 30, 100));
     onLoop(context, fanout::start).await(5, TimeUnit.SECONDS);
     List<SseStream> streams = new ArrayList<>();
     for (int i = 0; i < STREAMS; i++) {
       // only the last stream (last in the tenant's insertion-ordered set, so last flushed) tells that an event is out
       SseStream stream = new SseStream("s" + i, new TenantId("acme"), Long.MAX_VALUE,
-          new CountingSink(i == STREAMS - 1 ? done : null), () -> { });
+          new CountingSink(i == STREAMS - 1 ? done : null), collapsing, () -> { });
       streams.add(stream);
       onLoop(context, () -> {
         fanout.add(stream, Resume.NONE, json -> Buffer.buffer("retry: 1000\n\n"));
@@ -85,7 +87,8 @@ public class FanoutBenchmark {
     }
     direct = new ArrayList<>();
     for (int i = 0; i < STREAMS; i++) {
-      SseStream stream = new SseStream("d" + i, new TenantId("acme"), Long.MAX_VALUE, new CountingSink(null), () -> { });
+      SseStream stream = new SseStream("d" + i, new TenantId("acme"), Long.MAX_VALUE, new CountingSink(null),
+          collapsing, () -> { });
       stream.start(Buffer.buffer("retry: 1000\n\n"));
       direct.add(stream);
     }
@@ -158,6 +161,11 @@ public class FanoutBenchmark {
     @Override
     boolean full() {
       return false;
+    }
+
+    @Override
+    void onDrained(Runnable drained) {
+      // never full, so never drained
     }
 
     @Override
