@@ -207,19 +207,24 @@ final class SseStream {
     pendingBytes += frame.bytes().length();
     if (replaced > 64 && replaced * 2 > pending.size()) {
       compact();
+    }
+    return pendingBytes <= collapsing.backlogBytes();
+  }
+
+  /** Drops the places of replaced frames; while behind, the newest frame of each key has moved, so it is found anew. */
+  private void compact() {
+    if (replaced == 0) {
+      return;
+    }
+    pending.removeIf(Objects::isNull);
+    replaced = 0;
+    if (newest != null) {
+      newest.clear();
       for (int i = 0; i < pending.size(); i++) {
         if (pending.get(i).collapseKey() != null) {
           newest.put(pending.get(i).collapseKey(), i);
         }
       }
-    }
-    return pendingBytes <= collapsing.backlogBytes();
-  }
-
-  private void compact() {
-    if (replaced > 0) {
-      pending.removeIf(Objects::isNull);
-      replaced = 0;
     }
   }
 
