@@ -34,6 +34,8 @@ final class SseStream {
   private final Collapsing collapsing;
   private boolean open = true;
   private boolean started;
+  /** The first frame until the first flush writes it, with the response head and the frames queued behind it. */
+  private Buffer head;
   /** The frames queued since the last flush, shared with the other streams (not copied). */
   private final List<WireFrame> pending = new ArrayList<>(1);
   private int pendingBytes;
@@ -84,10 +86,13 @@ final class SseStream {
     heartbeatSlot = slot;
   }
 
-  /** Writes the first frame; frames for this stream before it are skipped, so the first frame is always first. */
+  /**
+   * Queues the first frame (frames for this stream before it are skipped, so it is always first); the next flush writes
+   * it with the frames queued after it, so that a resume's CONNECTED and replay leave in one write.
+   */
   void start(Buffer firstFrame) {
     started = true;
-    sink.start(firstFrame);
+    head = firstFrame;
   }
 
   boolean started() {
@@ -149,7 +154,7 @@ final class SseStream {
   }
 
   boolean hasPending() {
-    return !pending.isEmpty();
+    return head != null || !pending.isEmpty();
   }
 
   /**
@@ -246,7 +251,10 @@ final class SseStream {
       return;
     }
     compact();
-    if (open && !pending.isEmpty()) {
+    if (open && head != null) {
+      sink.start(head, pending);
+      head = null;
+    } else if (open && !pending.isEmpty()) {
       sink.write(pending);
     }
     pending.clear();
@@ -269,6 +277,7 @@ final class SseStream {
 
   /** Drops the connection at once, discarding what is queued: for clients that stopped reading. */
   void abort() {
+    head = null;
     pending.clear();
     pendingBytes = 0;
     if (open) {

@@ -40,9 +40,10 @@ class StreamSink {
     return false;
   }
 
-  /** Writes the response head with the first frame. */
-  void start(Buffer firstFrame) {
+  /** Writes the response head with the first frame and the frames queued after it, in one write. */
+  void start(Buffer firstFrame, List<WireFrame> frames) {
     HttpServerResponse response = request.response();
+    frames.forEach(frame -> firstFrame.appendBuffer(frame.bytes())); // the stream's own buffer, not a shared frame
     response.write(firstFrame);
     // With the head written nothing reads these maps again, but the stream keeps its request for hours: they hold
     // about 1 kB of header and query strings per stream (the token among them), a tenth of an idle stream's cost.

@@ -144,6 +144,7 @@ final class TenantFanout {
       }
       if (!resume.requested()) {
         stream.start(connected.apply(resumeJson(resume, null, 0)));
+        markDirty(stream);
         return;
       }
       // From here, live events wait in the stream until its history is read.

@@ -20,8 +20,11 @@ final class RecordingSink extends StreamSink {
   }
 
   @Override
-  void start(Buffer firstFrame) {
+  void start(Buffer firstFrame, List<WireFrame> frames) {
     started.add(firstFrame);
+    if (!frames.isEmpty()) {
+      write(frames);
+    }
   }
 
   @Override

@@ -48,6 +48,19 @@ class SseStreamTest {
   }
 
   @Test
+  void theFirstFrameLeavesWithTheFramesQueuedAfterItInOneWrite() {
+    Buffer first = Buffer.buffer("first");
+    stream.start(first);
+    stream.enqueue(frame("replayed 1"));
+    stream.enqueue(frame("replayed 2"));
+    assertTrue(sink.started.isEmpty(), "nothing written before the flush");
+    stream.flush();
+    assertEquals(List.of(first), sink.started, "the response head goes with the first frame");
+    assertEquals(List.of("replayed 1", "replayed 2"), sink.frames(), "and the frames behind it, in the same write");
+    assertEquals(1, sink.writes.size());
+  }
+
+  @Test
   void aBatchAsLargeAsTheLimitIsWrittenAtOnce() {
     stream.start(Buffer.buffer("first"));
     stream.enqueue(frame("x".repeat(SseStream.MAX_BATCH_BYTES)));
@@ -58,6 +71,7 @@ class SseStreamTest {
   @Test
   void aClientThatStoppedReadingGetsNothingQueued() {
     stream.start(Buffer.buffer("first"));
+    stream.flush();
     sink.full = true;
     assertFalse(stream.enqueue(frame("a")), "the caller drops the stream");
     assertFalse(stream.hasPending());
