@@ -271,7 +271,9 @@ final class SseStream {
     }
   }
 
+  /** The connection is gone: nothing queued is written any more, not even a first frame still waiting for its flush. */
   void closed() {
+    open = false;
     onClosed.run();
   }
 

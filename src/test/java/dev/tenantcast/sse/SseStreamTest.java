@@ -141,8 +141,12 @@ class SseStreamTest {
   }
 
   @Test
-  void closedRunsTheCallbackOfWhoAdmittedIt() {
+  void closedRunsTheCallbackOfWhoAdmittedItAndWritesNothingMore() {
+    stream.start(Buffer.buffer("first"));
+    stream.enqueue(frame("never"));
     stream.closed();
+    stream.flush();
     assertEquals(1, closed.get());
+    assertTrue(sink.started.isEmpty() && sink.writes.isEmpty(), "the client is gone");
   }
 }
