@@ -154,8 +154,9 @@ public class FanoutBenchmark {
     }
 
     @Override
-    void start(Buffer firstFrame) {
+    void start(Buffer firstFrame, List<WireFrame> frames) {
       bytes += firstFrame.length();
+      write(frames);
     }
 
     @Override
