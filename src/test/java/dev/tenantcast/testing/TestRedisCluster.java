@@ -34,15 +34,31 @@ public final class TestRedisCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * Starts one node on two free ports of its own, the client port and the cluster bus port. The bus port is given
+   * explicitly: by default it is the client port + 10,000, which may be taken or even above 65,535 for a free port.
+   * Another process may take a chosen port before the node binds it, so a node that could not bind is retried.
+   */
   private int launch() {
-    int port = TestService.freePort();
-    processes.start(port, List.of("--port", String.valueOf(port), "--bind", "127.0.0.1",
-        "--cluster-enabled", "yes", "--cluster-config-file", processes.dir(port).resolve("nodes.conf").toString(),
-        "--cluster-node-timeout", "1000", "--save", "", "--appendonly", "no", "--dir", processes.dir(port).toString(),
-        // a new replica syncs at once, instead of after the default 5 s wait for other replicas
-        "--repl-diskless-sync-delay", "0"));
-    ports.add(port);
-    return port;
+    for (int attempt = 1; ; attempt++) {
+      int port = TestService.freePort();
+      int busPort = TestService.freePort();
+      try {
+        processes.start(port, List.of("--port", String.valueOf(port), "--bind", "127.0.0.1",
+            "--cluster-enabled", "yes", "--cluster-port", String.valueOf(busPort),
+            "--cluster-config-file", processes.dir(port).resolve("nodes.conf").toString(),
+            "--cluster-node-timeout", "1000", "--save", "", "--appendonly", "no",
+            "--dir", processes.dir(port).toString(),
+            // a new replica syncs at once, instead of after the default 5 s wait for other replicas
+            "--repl-diskless-sync-delay", "0"));
+        ports.add(port);
+        return port;
+      } catch (AssertionError e) {
+        if (attempt == 3 || !String.valueOf(e.getMessage()).contains("Address already in use")) {
+          throw e;
+        }
+      }
+    }
   }
 
   /** The seed nodes, as {@code redis.endpoints} takes them. */
