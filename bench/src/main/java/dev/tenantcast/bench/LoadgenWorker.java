@@ -219,7 +219,10 @@ class LoadgenWorker extends VerticleBase {
             + " within " + settings.openTimeoutMs + " ms", null);
       }
     });
-    StringBuilder head = new StringBuilder("GET ").append(uriOf(s)).append(" HTTP/1.1\r\nHost: ")
+    if (s.path == null) {
+      s.path = uriOf(s);
+    }
+    StringBuilder head = new StringBuilder("GET ").append(s.path).append(" HTTP/1.1\r\nHost: ")
         .append(settings.host).append(':').append(s.port)
         .append("\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\nUser-Agent: tenantcast-bench\r\n");
     if (s.switches > 0 && s.lastEventId != null && !s.lastEventId.isEmpty()) {

@@ -30,6 +30,7 @@ final class Options {
   int nchanWorkers = 2;
   int floorProcesses = 1;
   final Map<String, String> serverEnv = new LinkedHashMap<>();
+  String serverJava;           // Tenantcast's java binary (null: the coordinator's, i.e. the java on PATH)
   boolean peerJwt = true;      // Node checks a JWT too (nchan has no authentication)
   int maxStreamsPerInstance = 19_800;
   boolean snapshotJar = true;  // run a temporary copy of target/tenantcast.jar (rebuilds during a run are harmless)
@@ -244,6 +245,7 @@ final class Options {
         case "results-dir" -> o.resultsDir = Path.of(v);
         case "tenantcast-jar" -> o.tenantcastJar = Path.of(v);
         case "jvm-options" -> o.jvmOptions = Path.of(v);
+        case "server-java" -> o.serverJava = v;
         case "node-dir" -> o.nodeDir = Path.of(v);
         case "nchan-template" -> o.nchanTemplate = Path.of(v);
         case "redis-server" -> o.redisServer = v;

@@ -217,7 +217,7 @@ final class Servers {
       throw new BenchException("no " + o.jvmOptions);
     }
     Sut s = new Sut("tenantcast");
-    String java = javaBinary();
+    String java = o.serverJava != null ? o.serverJava : javaBinary();
     List<String> flags = jvmFlags(o.jvmOptions);
     // Run a private copy: a JVM loads classes from its jar lazily, and a rebuild of target/tenantcast.jar during the
     // run (mvn package in the repository) would break the running instances with NoClassDefFoundError.

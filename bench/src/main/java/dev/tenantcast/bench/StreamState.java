@@ -101,6 +101,7 @@ final class StreamState {
   long connectedReplayed;
   String connectedReason;
   String lastEventId;      // what a browser would send as Last-Event-ID
+  String path;             // request path and query (with the token): kept across reconnects, as EventSource does
   private byte[] idBuffer; // the last event ID buffer
   private int idBufferLen;
   private boolean idBufferSet;
