@@ -19,7 +19,10 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
-/** Reads the configuration and deploys; {@code token ...} prints a development token instead. */
+/**
+ * Reads the configuration and deploys; {@code token ...} prints a development token instead, and {@code warm-up}
+ * starts, runs the start's warm-up and stops.
+ */
 public final class Main {
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
   /** After the drain, undeploying the other verticles and closing Vert.x get this long before the process exits. */
@@ -32,6 +35,9 @@ public final class Main {
       "usage: java @conf/jvm.options -jar tenantcast.jar            run the service",
       "       java -jar tenantcast.jar token --tenant <id> [--roles a,b] [--ttl 1h] [--sub <user>]",
       "                                                            print a development token",
+      "       java -XX:AOTCacheOutput=tenantcast.aot @conf/jvm.options -jar tenantcast.jar warm-up",
+      "                                                            start, run the warm-up, stop (exit 0): on JDK 25+,",
+      "                                                            trains an AOT cache (see README, Operations)",
       "       java -jar tenantcast.jar --help                       this text",
       "Configuration: conf/config.json, each key overridden by a TENANTCAST_* variable (see README, Configuration).");
 
@@ -49,11 +55,12 @@ public final class Main {
       System.out.println(USAGE);
       return;
     }
-    if (args.length > 0 && !args[0].equals("token")) {
+    if (args.length > 0 && !List.of("token", "warm-up").contains(args[0])) {
       System.err.println("tenantcast: unknown argument " + args[0] + "\n" + USAGE);
       System.exit(2);
       return;
     }
+    boolean warmUpOnly = args.length > 0 && args[0].equals("warm-up");
     TenantcastConfig config;
     List<VerticleDescriptor> verticles;
     try {
@@ -64,6 +71,10 @@ public final class Main {
         return;
       }
       verticles = VerticleDescriptor.load(Path.of(""));
+      if (warmUpOnly && (config.http().warmUpStreams() <= 0 || config.http().port() == 0)) {
+        throw new ConfigException(config.http().port() == 0 ? "http.port" : "http.warmUpStreams",
+            "must not be 0 for the warm-up command");
+      }
     } catch (ConfigException | IllegalArgumentException e) {
       System.err.println("tenantcast: " + e.getMessage());
       System.exit(2);
@@ -97,6 +108,14 @@ public final class Main {
       LOG.info("Demo dashboard: http://{}:{}/", host, config.http().port());
     }
     Shutdown shutdown = new Shutdown(service, vertx, longestStopMillis(config.http()));
+    if (warmUpOnly) {
+      // The start ran the warm-up. Exiting now is what lets a JVM that records its run (JDK 25's
+      // -XX:AOTCacheOutput) write the classes and profiles of the request and delivery paths for the next starts.
+      LOG.info("warm-up command: the warm-up has run, stopping");
+      shutdown.run();
+      System.exit(0);
+      return;
+    }
     // SIGTERM (a deploy, a scale-in) and SIGINT drain and exit 0, so that the orchestrator sees a clean stop; other
     // exits still stop the service through the hook.
     for (String signal : new String[] {"TERM", "INT"}) {

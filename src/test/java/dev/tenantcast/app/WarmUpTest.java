@@ -92,4 +92,27 @@ class WarmUpTest {
       }
     }
   }
+
+  /** The command that trains an AOT cache: the same warm-up as a start, then a clean stop, exit code 0. */
+  @Test
+  void theWarmUpCommandRunsTheWarmUpAndExitsZero() throws Exception {
+    try (TestRedis redis = TestRedis.start();
+         ServiceProcess service = ServiceProcess.launch(redis.url(), TestService.freePort(), List.of(), Map.of(
+             "TENANTCAST_HTTP_WARM_UP_STREAMS", "300"), List.of("warm-up"))) {
+      assertEquals(0, service.awaitExit(Duration.ofSeconds(60)), service.output());
+      Matcher summary = SUMMARY.matcher(service.output());
+      assertTrue(summary.find(), service.output());
+      System.out.println("warm-up command: " + summary.group());
+      assertEquals("300", summary.group(1), summary.group());
+      assertEquals("0", summary.group(4), "nothing failed: " + summary.group());
+      assertTrue(service.output().contains("Stopped"), service.output());
+    }
+    try (TestRedis redis = TestRedis.start();
+         ServiceProcess service = ServiceProcess.launch(redis.url(), TestService.freePort(), List.of(), Map.of(),
+             List.of("warm-up"))) {
+      // ServiceProcess turns the warm-up off (0 streams): the command refuses to run without one
+      assertEquals(2, service.awaitExit(Duration.ofSeconds(60)), service.output());
+      assertTrue(service.output().contains("http.warmUpStreams' must not be 0"), service.output());
+    }
+  }
 }

@@ -46,12 +46,19 @@ public final class ServiceProcess implements AutoCloseable {
 
   /** Starts on the given port without waiting for it to be ready, e.g. for a start that should fail. */
   public static ServiceProcess launch(String redisUrl, int port, List<String> jvmOptions, Map<String, String> env) {
+    return launch(redisUrl, port, jvmOptions, env, List.of());
+  }
+
+  /** As {@link #launch(String, int, List, Map)}, with arguments for Main (e.g. {@code warm-up}). */
+  public static ServiceProcess launch(String redisUrl, int port, List<String> jvmOptions, Map<String, String> env,
+      List<String> args) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmOptions);
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add("dev.tenantcast.Main");
+    command.addAll(args);
     try {
       Path log = Files.createTempFile(Path.of("target"), "service-" + port + "-", ".log");
       ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
