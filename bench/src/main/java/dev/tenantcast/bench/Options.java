@@ -31,6 +31,7 @@ final class Options {
   int floorProcesses = 1;
   final Map<String, String> serverEnv = new LinkedHashMap<>();
   String serverJava;           // Tenantcast's java binary (null: the coordinator's, i.e. the java on PATH)
+  boolean aotCache = false;    // JDK 25+: train an AOT cache with Tenantcast's warm-up command, start the instances on it
   boolean peerJwt = true;      // Node checks a JWT too (nchan has no authentication)
   int maxStreamsPerInstance = 19_800;
   boolean snapshotJar = true;  // run a temporary copy of target/tenantcast.jar (rebuilds during a run are harmless)
@@ -246,6 +247,7 @@ final class Options {
         case "tenantcast-jar" -> o.tenantcastJar = Path.of(v);
         case "jvm-options" -> o.jvmOptions = Path.of(v);
         case "server-java" -> o.serverJava = v;
+        case "aot-cache" -> o.aotCache = bool(a, v);
         case "node-dir" -> o.nodeDir = Path.of(v);
         case "nchan-template" -> o.nchanTemplate = Path.of(v);
         case "redis-server" -> o.redisServer = v;
@@ -307,6 +309,9 @@ final class Options {
     }
     if (o.variant == null && !o.scenario.equals("r") && o.publishVia.equals("script")) {
       o.variant = "script";
+    }
+    if (o.variant == null && o.aotCache) {
+      o.variant = "aot";
     }
     if (o.variant == null) {
       String mode = o.serverEnv.get("TENANTCAST_REDIS_SUBSCRIPTION_MODE");
@@ -637,6 +642,7 @@ final class Options {
         .put("nchanWorkers", server.equals("nchan") ? nchanWorkers : null)
         .put("floorProcesses", server.equals("floor") ? floorProcesses : null)
         .put("serverEnv", new JsonObject(new LinkedHashMap<>(serverEnv)))
+        .put("aotCache", server.equals("tenantcast") ? aotCache : null)
         .put("peerJwt", server.equals("node") ? peerJwt : null)
         .put("openConcurrency", openConcurrency)
         .put("openTimeoutSeconds", openTimeoutSeconds)

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 
 /** Starts redis-server and the servers under test, waits until they are ready, and describes them. */
 final class Servers {
@@ -208,7 +209,8 @@ final class Servers {
   }
 
   /** Starts the Tenantcast instances; {@code redisEnv} names Redis (standalone or cluster, see {@link RedisCluster}). */
-  static Sut tenantcast(Options o, Map<String, String> redisEnv, String jwtSecret, Path logDir) throws IOException {
+  static Sut tenantcast(Options o, Map<String, String> redisEnv, String jwtSecret, Path logDir)
+      throws IOException, InterruptedException {
     if (!Files.isRegularFile(o.tenantcastJar)) {
       throw new BenchException("no " + o.tenantcastJar + ": build it with (cd " + o.mainDir
           + " && flock /tmp/maven.lock mvn -q -DskipTests package)");
@@ -243,10 +245,14 @@ final class Servers {
         .put("jar", o.tenantcastJar.toString()).put("jarModified", Files.getLastModifiedTime(o.tenantcastJar).toString())
         .put("jarSha256", sha256(jar)).put("jarRunCopy", o.snapshotJar ? jar.toString() : null)
         .put("workingDirectory", o.mainDir.toString()).put("gitHead", gitHead(o.mainDir));
+    List<String> aot = o.aotCache ? List.of("-XX:AOTCache=" + trainAotCache(o, s, java, jar, redisEnv, jwtSecret, logDir))
+        : List.of();
     JsonArray envs = new JsonArray();
     for (int i = 0; i < o.instances; i++) {
       int port = freePort();
-      List<String> cmd = List.of(java, "@" + o.jvmOptions, "-jar", jar.toString());
+      List<String> cmd = new ArrayList<>(List.of(java));
+      cmd.addAll(aot);
+      cmd.addAll(List.of("@" + o.jvmOptions, "-jar", jar.toString()));
       Map<String, String> env = new LinkedHashMap<>();
       env.put("TENANTCAST_HTTP_HOST", "127.0.0.1");
       env.put("TENANTCAST_HTTP_PORT", String.valueOf(port));
@@ -281,6 +287,49 @@ final class Servers {
       awaitHttp(s, port, "/ready", o.readySeconds);
     }
     return s;
+  }
+
+  /**
+   * Trains a JDK 25+ AOT cache as README says (Operations): Tenantcast's {@code warm-up} command, with the run's jar,
+   * flags and Redis, under {@code -XX:AOTCacheOutput}; returns the cache, deleted after the run.
+   */
+  private static Path trainAotCache(Options o, Sut s, String java, Path jar, Map<String, String> redisEnv,
+      String jwtSecret, Path logDir) throws IOException, InterruptedException {
+    Path dir = Files.createTempDirectory("tenantcast-bench-aot-");
+    Path cache = dir.resolve("tenantcast.aot");
+    s.cleanup.add(() -> {
+      try (var files = Files.list(dir)) {
+        for (Path f : files.toList()) {
+          Files.deleteIfExists(f);
+        }
+        Files.deleteIfExists(dir);
+      } catch (IOException ignored) {
+        // a temp file left behind
+      }
+    });
+    List<String> cmd = List.of(java, "-XX:AOTCacheOutput=" + cache, "@" + o.jvmOptions, "-jar", jar.toString(),
+        "warm-up");
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("TENANTCAST_HTTP_HOST", "127.0.0.1");
+    env.put("TENANTCAST_HTTP_PORT", String.valueOf(freePort()));
+    env.putAll(redisEnv);
+    env.put("TENANTCAST_JWT_SECRET", jwtSecret);
+    env.put("TENANTCAST_INSTANCE_ID", "bench-aot-training");
+    env.putAll(o.serverEnv);
+    Path log = logDir.resolve("tenantcast-aot-training.log");
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(o.mainDir.toFile()).redirectErrorStream(true)
+        .redirectOutput(log.toFile());
+    pb.environment().putAll(env);
+    long began = System.nanoTime();
+    Process p = Children.start(pb);
+    if (!p.waitFor(180, TimeUnit.SECONDS) || p.exitValue() != 0 || !Files.isRegularFile(cache)) {
+      Children.stop(p, 5_000);
+      throw new BenchException("AOT cache training failed (JDK 25 or newer needed; --server-java): see " + log);
+    }
+    double seconds = (System.nanoTime() - began) / 1e9;
+    s.info.put("aotCache", new JsonObject().put("trainingSeconds", Math.round(seconds * 10) / 10.0)
+        .put("bytes", Files.size(cache)).put("command", shell(cmd)));
+    return cache;
   }
 
   static List<String> jvmFlags(Path file) throws IOException {
