@@ -60,6 +60,7 @@ final class WarmUp {
   private final List<HttpClientRequest> holders = new ArrayList<>();
   /** Publishes in flight: the client closes after them, not while one is connecting. */
   private final Set<Future<Buffer>> publishing = new HashSet<>();
+  private long publishTimer = -1;
   private int started;
   private int publishes;
   private int opened;
@@ -163,7 +164,7 @@ final class WarmUp {
   }
 
   private Future<Void> streams() {
-    long publisher = vertx.setPeriodic(PUBLISH_EVERY_MILLIS, id -> publish(publishes++));
+    publishLater();
     List<Future<Void>> workers = new ArrayList<>();
     for (int i = 0; i < CONCURRENCY; i++) {
       Promise<Void> done = Promise.promise();
@@ -171,8 +172,19 @@ final class WarmUp {
       workers.add(done.future());
     }
     return Future.join(workers).<Void>mapEmpty().eventually(() -> {
-      vertx.cancelTimer(publisher);
+      vertx.cancelTimer(publishTimer);
       return Future.join(List.copyOf(publishing));
+    });
+  }
+
+  /**
+   * The next publish, a fixed delay after this one: a periodic timer would catch up after a stall (a busy machine, a
+   * JVM recording its run for an AOT cache) in a burst that the per-token publish limit answers with 429.
+   */
+  private void publishLater() {
+    publishTimer = vertx.setTimer(PUBLISH_EVERY_MILLIS, id -> {
+      publish(publishes++);
+      publishLater();
     });
   }
 
