@@ -71,7 +71,7 @@ public final class Main {
         return;
       }
       verticles = VerticleDescriptor.load(Path.of(""));
-      if (warmUpOnly && (config.http().warmUpStreams() <= 0 || config.http().port() == 0)) {
+      if (warmUpOnly && !config.http().warmsUp()) {
         throw new ConfigException(config.http().port() == 0 ? "http.port" : "http.warmUpStreams",
             "must not be 0 for the warm-up command");
       }

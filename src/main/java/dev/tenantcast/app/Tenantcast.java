@@ -67,7 +67,7 @@ public final class Tenantcast {
           ServiceContext context = ServiceContext.create(config.instanceId(), config.http(), config.admin(),
               config.eventTypes(), jwks,
               registry != null ? registry : new SimpleMeterRegistry());
-          context.lifecycle().warmingUp(WarmUp.planned(config.http()));
+          context.lifecycle().warmingUp(config.http().warmsUp());
           String url = embedded != null ? embedded.url() : config.redis().describe();
           Tenantcast service = new Tenantcast(vertx, context, url, embedded);
           return service.deployAll(config, verticles)

@@ -94,14 +94,9 @@ final class WarmUp {
     }
   }
 
-  /** Whether the start runs a warm-up: /ready answers 503 from the start until it has run. */
-  static boolean planned(HttpConfig http) {
-    return http.warmUpStreams() > 0 && http.port() != 0;
-  }
-
-  /** Runs the warm-up, if {@link #planned}. */
+  /** Runs the warm-up, if {@link HttpConfig#warmsUp}. */
   static Future<Void> run(Vertx vertx, HttpConfig http, JwtConfig jwt, ServiceContext service) {
-    if (!planned(http)) {
+    if (!http.warmsUp()) {
       return Future.succeededFuture();
     }
     // All of it on one event loop: its counters and ids are plain fields.

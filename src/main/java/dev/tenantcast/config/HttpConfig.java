@@ -94,6 +94,14 @@ public record HttpConfig(
         r.integer("warmUpSeconds", 1, 3600));
   }
 
+  /**
+   * Whether the start runs a warm-up (some streams, and a port of its own to open them on): {@code /ready} answers
+   * 503 from the start until it has run.
+   */
+  public boolean warmsUp() {
+    return warmUpStreams > 0 && port != 0;
+  }
+
   /** Whether a browser page served from {@code origin} may use the API with credentials. */
   public boolean allowsOrigin(String origin) {
     return origin != null && allowedOrigins.contains(origin);

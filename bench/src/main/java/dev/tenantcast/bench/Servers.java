@@ -245,31 +245,17 @@ final class Servers {
         .put("jar", o.tenantcastJar.toString()).put("jarModified", Files.getLastModifiedTime(o.tenantcastJar).toString())
         .put("jarSha256", sha256(jar)).put("jarRunCopy", o.snapshotJar ? jar.toString() : null)
         .put("workingDirectory", o.mainDir.toString()).put("gitHead", gitHead(o.mainDir));
-    List<String> aot = o.aotCache ? List.of("-XX:AOTCache=" + trainAotCache(o, s, java, jar, redisEnv, jwtSecret, logDir))
-        : List.of();
+    List<String> aot = o.aotCache
+        ? List.of("-XX:AOTCache=" + trainAotCache(o, s, java, jar, redisEnv, jwtSecret, logDir)) : List.of();
     JsonArray envs = new JsonArray();
     for (int i = 0; i < o.instances; i++) {
       int port = freePort();
       List<String> cmd = new ArrayList<>(List.of(java));
       cmd.addAll(aot);
       cmd.addAll(List.of("@" + o.jvmOptions, "-jar", jar.toString()));
-      Map<String, String> env = new LinkedHashMap<>();
-      env.put("TENANTCAST_HTTP_HOST", "127.0.0.1");
-      env.put("TENANTCAST_HTTP_PORT", String.valueOf(port));
-      env.putAll(redisEnv);
-      env.put("TENANTCAST_JWT_SECRET", jwtSecret);
-      env.put("TENANTCAST_HTTP_MAX_STREAMS", String.valueOf(o.maxStreamsPerInstance));
-      // the service refuses to start with fewer connections than streams; 100 more for API calls (stats, publishes)
-      env.put("TENANTCAST_HTTP_MAX_CONNECTIONS", String.valueOf(o.maxStreamsPerInstance + 100));
-      env.put("TENANTCAST_HTTP_MAX_STREAMS_PER_TENANT", "100000");
-      // every stream token the harness signs has the same sub ("bench"): lift the per-user cap (default 100)
-      env.put("TENANTCAST_HTTP_MAX_STREAMS_PER_USER", "1000000");
-      env.put("TENANTCAST_INSTANCE_ID", "bench" + i);
-      if (o.scenario.equals("c")) {
-        // c reads RSS per stream against the idle RSS: the start's warm-up grows the heap before that reading
-        env.put("TENANTCAST_HTTP_WARM_UP_STREAMS", "0");
-      }
-      env.putAll(o.serverEnv);
+      // c reads RSS per stream against the idle RSS: the start's warm-up grows the heap before that reading
+      Map<String, String> env = tenantcastEnv(o, port, "bench" + i, redisEnv, jwtSecret,
+          o.scenario.equals("c") ? Map.of("TENANTCAST_HTTP_WARM_UP_STREAMS", "0") : Map.of());
       Path log = logDir.resolve("tenantcast-" + i + ".log");
       ProcessBuilder pb = new ProcessBuilder(cmd).directory(o.mainDir.toFile()).redirectErrorStream(true)
           .redirectOutput(log.toFile());
@@ -287,6 +273,26 @@ final class Servers {
       awaitHttp(s, port, "/ready", o.readySeconds);
     }
     return s;
+  }
+
+  /** The environment of a Tenantcast process of the run: {@code scenario} before the run's --server-env values. */
+  private static Map<String, String> tenantcastEnv(Options o, int port, String instanceId,
+      Map<String, String> redisEnv, String jwtSecret, Map<String, String> scenario) {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("TENANTCAST_HTTP_HOST", "127.0.0.1");
+    env.put("TENANTCAST_HTTP_PORT", String.valueOf(port));
+    env.putAll(redisEnv);
+    env.put("TENANTCAST_JWT_SECRET", jwtSecret);
+    env.put("TENANTCAST_HTTP_MAX_STREAMS", String.valueOf(o.maxStreamsPerInstance));
+    // the service refuses to start with fewer connections than streams; 100 more for API calls (stats, publishes)
+    env.put("TENANTCAST_HTTP_MAX_CONNECTIONS", String.valueOf(o.maxStreamsPerInstance + 100));
+    env.put("TENANTCAST_HTTP_MAX_STREAMS_PER_TENANT", "100000");
+    // every stream token the harness signs has the same sub ("bench"): lift the per-user cap (default 100)
+    env.put("TENANTCAST_HTTP_MAX_STREAMS_PER_USER", "1000000");
+    env.put("TENANTCAST_INSTANCE_ID", instanceId);
+    env.putAll(scenario);
+    env.putAll(o.serverEnv);
+    return env;
   }
 
   /**
@@ -309,13 +315,7 @@ final class Servers {
     });
     List<String> cmd = List.of(java, "-XX:AOTCacheOutput=" + cache, "@" + o.jvmOptions, "-jar", jar.toString(),
         "warm-up");
-    Map<String, String> env = new LinkedHashMap<>();
-    env.put("TENANTCAST_HTTP_HOST", "127.0.0.1");
-    env.put("TENANTCAST_HTTP_PORT", String.valueOf(freePort()));
-    env.putAll(redisEnv);
-    env.put("TENANTCAST_JWT_SECRET", jwtSecret);
-    env.put("TENANTCAST_INSTANCE_ID", "bench-aot-training");
-    env.putAll(o.serverEnv);
+    Map<String, String> env = tenantcastEnv(o, freePort(), "bench-aot-training", redisEnv, jwtSecret, Map.of());
     Path log = logDir.resolve("tenantcast-aot-training.log");
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(o.mainDir.toFile()).redirectErrorStream(true)
         .redirectOutput(log.toFile());
