@@ -75,8 +75,9 @@ class NginxProxyTest {
     JsonObject overrides = new JsonObject().put("http", new JsonObject().put("heartbeatSeconds", HEARTBEAT_SECONDS));
     fixture = ServiceFixture.start(vertx, overrides);
     second = fixture.startAnother(overrides);
-    port = TestService.freePort();
-    controlPort = TestService.freePort();
+    int[] free = TestService.twoFreePorts();
+    port = free[0];
+    controlPort = free[1];
     String file = Files.readString(NGINX_CONF);
     nginx = Nginx.start(prefix -> forTest(file, prefix), port, controlPort);
     http = new Http(vertx, port);

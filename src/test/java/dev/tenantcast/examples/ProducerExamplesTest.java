@@ -96,8 +96,9 @@ class ProducerExamplesTest {
 
   @Test
   void aVerticleOnTheClusteredEventBusPublishesAResumableEvent(Vertx vertx) throws Exception {
-    int servicePort = TestService.freePort();
-    int examplePort = TestService.freePort();
+    int[] free = TestService.twoFreePorts();
+    int servicePort = free[0];
+    int examplePort = free[1];
     JsonArray members = new JsonArray().add("127.0.0.1:" + servicePort).add("127.0.0.1:" + examplePort);
     try (TestService clustered = TestService.start(fixture.redis.url(), new JsonObject().put("eventBus",
         new JsonObject().put("clustered", true).put("port", servicePort).put("members", members)))) {

@@ -41,8 +41,9 @@ public final class TestRedisCluster implements AutoCloseable {
    */
   private int launch() {
     for (int attempt = 1; ; attempt++) {
-      int port = TestService.freePort();
-      int busPort = TestService.freePort();
+      int[] free = TestService.twoFreePorts();
+      int port = free[0];
+      int busPort = free[1];
       try {
         processes.start(port, List.of("--port", String.valueOf(port), "--bind", "127.0.0.1",
             "--cluster-enabled", "yes", "--cluster-port", String.valueOf(busPort),

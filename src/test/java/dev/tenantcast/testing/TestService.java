@@ -134,4 +134,16 @@ public final class TestService implements AutoCloseable {
       throw new UncheckedIOException(e);
     }
   }
+
+  /**
+   * Two different free ports, e.g. a Redis Cluster node's client and bus ports: both are held open while the second
+   * is chosen, since two calls of {@link #freePort()} in a row may return the same port.
+   */
+  public static int[] twoFreePorts() {
+    try (ServerSocket first = new ServerSocket(0); ServerSocket second = new ServerSocket(0)) {
+      return new int[] {first.getLocalPort(), second.getLocalPort()};
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
 }
