@@ -16,7 +16,8 @@ import java.util.Objects;
  * One open event stream. Lives on the event loop of the HTTP verticle instance that accepted it; it is not an
  * event-bus consumer itself: its instance's {@link TenantFanout} queues frames on it and flushes them.
  * <p>Frames are collected during an event-loop pass and flushed once, because every write made outside a network read
- * is otherwise flushed at once: one system call per frame and stream is what limits a burst.
+ * is otherwise flushed at once: one system call per frame and stream is what limits a burst. A stream that is in step
+ * ({@link #inStep}) collects nothing itself: it joins its tenant's {@link SharedBatch} of the pass.
  * <p>A client that reads slower than its events come fills its connection's buffer; then the stream falls
  * <em>behind</em>: frames wait here, dashboard updates collapsing to the newest state ({@link Collapsing}), until the
  * client has read its buffer down, and the stream is cut only when what waits outgrows its limit.
@@ -54,6 +55,9 @@ final class SseStream {
    */
   private Position replayedTenant;
   private Position replayedAlerts;
+  /** The tenant's batch of this pass whose frames from {@code batchFrom} on are this stream's (null: none). */
+  private SharedBatch batch;
+  private int batchFrom;
 
   SseStream(String id, TenantId tenant, long expiresAtMillis, StreamSink sink, Collapsing collapsing,
             Runnable onClosed) {
@@ -158,6 +162,59 @@ final class SseStream {
   }
 
   /**
+   * Whether the stream may take its tenant's next frames from a shared batch: it is live, has nothing of its own
+   * queued, is not behind, holding or checking live events against a replay.
+   */
+  boolean inStep() {
+    return open && started && batch == null && head == null && pending.isEmpty() && !behind && held == null
+        && replayedTenant == null && replayedAlerts == null;
+  }
+
+  /** Takes the batch's frames from its newest one on (see {@link #inStep}). */
+  void join(SharedBatch shared) {
+    batch = shared;
+    batchFrom = shared.size() - 1;
+    shared.join(this);
+  }
+
+  boolean in(SharedBatch shared) {
+    return batch == shared;
+  }
+
+  /**
+   * Writes this stream's part of the batch, as {@link #flush} would; false when the client is too slow even so.
+   * A client that stopped reading meanwhile gets them queued behind, as {@link #enqueue} would have.
+   */
+  boolean flush(SharedBatch shared) {
+    if (batch != shared || !open) {
+      return true; // it took the frames as its own, or is gone
+    }
+    if (sink.full()) {
+      if (!collapsing.on()) {
+        batch = null;
+        return false;
+      }
+      leaveBatch();
+      fallBehind();
+      return pendingBytes <= collapsing.backlogBytes();
+    }
+    sink.write(shared, batchFrom);
+    batch = null;
+    return true;
+  }
+
+  /** Takes the batch's frames so far as its own, before anything of its own is queued behind them. */
+  private void leaveBatch() {
+    if (batch != null) {
+      for (WireFrame frame : batch.frames(batchFrom)) {
+        pending.add(frame);
+        pendingBytes += frame.bytes().length();
+      }
+      batch = null;
+    }
+  }
+
+  /**
    * Queues a frame for the next {@link #flush()}. Once the client's connection holds more than the stream's buffer
    * limit, the stream is behind: frames wait (collapsing) until the client drains it. Returns false when the client is
    * too slow even so (or collapsing is off), so that the caller drops the client before it grows the heap.
@@ -166,6 +223,7 @@ final class SseStream {
     if (!open) {
       return true;
     }
+    leaveBatch();
     if (!behind && sink.full()) {
       if (!collapsing.on()) {
         return false;
@@ -247,6 +305,7 @@ final class SseStream {
    * stream that is behind waits until its client drains its buffer.
    */
   void flush() {
+    leaveBatch();
     if (behind) {
       return;
     }
@@ -280,6 +339,7 @@ final class SseStream {
   /** Drops the connection at once, discarding what is queued: for clients that stopped reading. */
   void abort() {
     head = null;
+    batch = null;
     pending.clear();
     pendingBytes = 0;
     if (open) {

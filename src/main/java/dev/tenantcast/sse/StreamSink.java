@@ -73,6 +73,11 @@ class StreamSink {
     request.response().write(batch);
   }
 
+  /** Writes a shared batch's frames from index {@code from} on, with one flush. */
+  void write(SharedBatch batch, int from) {
+    write(batch.frames(from));
+  }
+
   /** Ends the response, and the connection after it: the client reconnects on a new one. */
   void end() {
     request.response().end().onComplete(ended -> request.connection().close());
@@ -103,6 +108,11 @@ class StreamSink {
         encoder.write(frame.chunk(), encoder.voidPromise());
       }
       encoder.flush();
+    }
+
+    @Override
+    void write(SharedBatch batch, int from) {
+      encoder.writeAndFlush(batch.chunk(from), encoder.voidPromise());
     }
   }
 }

@@ -34,7 +34,8 @@ import java.util.function.Function;
 /**
  * The streams of one HTTP verticle instance, grouped by tenant. Each tenant with streams here has one event-bus
  * consumer (not one per stream); an event is framed once per tenant and the same bytes are written to each of the
- * tenant's streams. Confined to the instance's event loop, so it needs no locks.
+ * tenant's streams: the frames of a tenant in one event-loop pass go to its in-step streams as one {@link SharedBatch},
+ * one write per stream. Confined to the instance's event loop, so it needs no locks.
  * <p>Every content event's SSE id is the streams' position after it ({@link StreamPosition}: the tenant's history and
  * the alerts' history), which a group tracks as events pass. A stream that resumes holds the live events that arrive
  * while its history is read, then gets the history's events after its position, then the held ones that the history
@@ -50,6 +51,8 @@ final class TenantFanout {
     MessageConsumer<Envelope> consumer;
     Future<?> ready;
     Position head;
+    /** This pass's frames, until the end-of-pass flush (or until they fill a batch). */
+    SharedBatch batch;
 
     TenantGroup(TenantId tenant) {
       this.tenant = tenant;
@@ -77,8 +80,9 @@ final class TenantFanout {
   private int nextSlot;
   /** The newest system alert's position seen here. */
   private Position alertsHead;
-  /** Streams with queued frames, flushed once at the end of the current event-loop pass. */
+  /** Streams with queued frames, and groups with a batch, flushed once at the end of the current event-loop pass. */
   private final List<SseStream> dirty = new ArrayList<>();
+  private final List<TenantGroup> batched = new ArrayList<>();
   private final Handler<Void> flushTask = v -> flush();
   private boolean flushScheduled;
   private MessageConsumer<Envelope> broadcast;
@@ -303,7 +307,7 @@ final class TenantFanout {
     Set<SseStream> slot = heartbeatSlots.get((int) (ticks++ % heartbeatSeconds));
     if (!slot.isEmpty()) {
       enqueueAll(slot, frame(null, Envelope.ofServer(MessageType.HEARTBEAT,
-          new JsonObject().put("intervalSeconds", heartbeatSeconds), now)), null);
+          new JsonObject().put("intervalSeconds", heartbeatSeconds), now)), null, null);
     }
     closeExpired(now);
   }
@@ -339,7 +343,7 @@ final class TenantFanout {
 
   /** Sends a server-made event (no id) to every started stream; one that is catching up gets it after its replay. */
   void notice(Envelope envelope) {
-    enqueueAll(all, frame(null, envelope), envelope);
+    enqueueAll(all, frame(null, envelope), envelope, null);
   }
 
   private void deliverTenant(TenantGroup group, Envelope envelope) {
@@ -386,15 +390,27 @@ final class TenantFanout {
       return;
     }
     WireFrame frame = frame(sseId(position(group), envelope), envelope);
-    int queued = enqueueAll(group.streams, frame, envelope);
+    if (group.batch == null) {
+      group.batch = new SharedBatch(group.streams.size());
+      batched.add(group);
+    }
+    SharedBatch batch = group.batch;
+    batch.add(frame);
+    int queued = enqueueAll(group.streams, frame, envelope, batch);
+    if (batch.bytes() >= SseStream.MAX_BATCH_BYTES) {
+      flush(group);
+    }
     stats.delivered(envelope.type().name(), queued);
     figures.delivered(group.tenant, queued,
         envelope.receivedNanos() == 0 ? -1 : System.nanoTime() - envelope.receivedNanos());
     metrics.delivered(envelope.timestamp(), System.currentTimeMillis());
   }
 
-  /** Queues the frame on each started stream (a resuming one holds the event instead); drops streams too slow. */
-  private int enqueueAll(Set<SseStream> streams, WireFrame frame, Envelope held) {
+  /**
+   * Queues the frame on each started stream (a resuming one holds the event instead), or, given the group's batch
+   * that already has the frame, lets the streams in step take it from there; drops streams too slow.
+   */
+  private int enqueueAll(Set<SseStream> streams, WireFrame frame, Envelope held, SharedBatch batch) {
     List<SseStream> tooSlow = null;
     int queued = 0;
     for (SseStream stream : streams) {
@@ -402,6 +418,13 @@ final class TenantFanout {
         if (held != null) {
           stream.hold(held, maxHeld);
         }
+        continue;
+      }
+      if (batch != null && (stream.in(batch) || stream.inStep())) {
+        if (!stream.in(batch)) {
+          stream.join(batch);
+        }
+        queued++;
         continue;
       }
       if (!stream.started() || (held != null && stream.replayed(held))) {
@@ -419,18 +442,37 @@ final class TenantFanout {
       }
     }
     scheduleFlush();
-    if (tooSlow != null) {
-      stats.dropped(tooSlow.size());
-      for (SseStream stream : tooSlow) {
-        LOG.warn("Closing stream {} of tenant {}: it stopped reading and its buffer is full", stream.id(),
-            stream.tenant());
-        stats.slowConsumerClosed();
-        figures.slowConsumerClosed(stream.tenant());
-        stream.abort();
-        remove(stream);
+    drop(tooSlow);
+    return queued;
+  }
+
+  /** Writes the group's batch to the streams that took it, and drops those too slow. */
+  private void flush(TenantGroup group) {
+    SharedBatch batch = group.batch;
+    group.batch = null;
+    List<SseStream> tooSlow = null;
+    for (SseStream stream : batch.members()) {
+      if (!stream.flush(batch)) {
+        tooSlow = tooSlow == null ? new ArrayList<>() : tooSlow;
+        tooSlow.add(stream);
       }
     }
-    return queued;
+    drop(tooSlow);
+  }
+
+  private void drop(List<SseStream> tooSlow) {
+    if (tooSlow == null) {
+      return;
+    }
+    stats.dropped(tooSlow.size());
+    for (SseStream stream : tooSlow) {
+      LOG.warn("Closing stream {} of tenant {}: it stopped reading and its buffer is full", stream.id(),
+          stream.tenant());
+      stats.slowConsumerClosed();
+      figures.slowConsumerClosed(stream.tenant());
+      stream.abort();
+      remove(stream);
+    }
   }
 
   private StreamPosition position(TenantGroup group) {
@@ -459,7 +501,7 @@ final class TenantFanout {
   }
 
   private void scheduleFlush() {
-    if (!dirty.isEmpty() && !flushScheduled) {
+    if ((!dirty.isEmpty() || !batched.isEmpty()) && !flushScheduled) {
       flushScheduled = true;
       context.runOnContext(flushTask);
     }
@@ -467,6 +509,12 @@ final class TenantFanout {
 
   private void flush() {
     flushScheduled = false;
+    for (TenantGroup group : batched) {
+      if (group.batch != null) { // else a full batch was flushed already
+        flush(group);
+      }
+    }
+    batched.clear();
     for (SseStream stream : dirty) {
       stream.flush();
     }

@@ -6,6 +6,7 @@ import io.vertx.core.buffer.Buffer;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 
 /**
  * One encoded event, shared by every stream it is written to: its SSE bytes, and the same bytes framed as one HTTP/1.1
@@ -40,20 +41,28 @@ final class WireFrame {
   /** A new view of the shared HTTP chunk: views are cheap, and the chunk is never released (the GC frees it). */
   ByteBuf chunk() {
     if (chunk == null) {
-      chunk = chunkOf(bytes);
+      chunk = chunkOf(List.of(this));
     }
     return chunk.duplicate();
   }
 
   /**
-   * {@code <size in hex>\r\n<bytes>\r\n}: what an HTTP/1.1 chunked body is made of, in one direct buffer, so that the
-   * transport hands its address to the kernel as it is: a heap or composite buffer would be copied into a freshly
-   * allocated direct one for every stream. The JDK's direct buffer is freed by the GC once no view of it is left.
+   * {@code <size in hex>\r\n<the frames' bytes>\r\n}: what an HTTP/1.1 chunked body is made of, in one direct buffer,
+   * so that the transport hands its address to the kernel as it is: a heap or composite buffer would be copied into a
+   * freshly allocated direct one for every stream. The JDK's direct buffer is freed by the GC once no view is left.
    */
-  private static ByteBuf chunkOf(Buffer bytes) {
-    byte[] size = (Integer.toHexString(bytes.length()) + "\r\n").getBytes(StandardCharsets.US_ASCII);
-    ByteBuffer chunk = ByteBuffer.allocateDirect(size.length + bytes.length() + CRLF.length);
-    chunk.put(size).put(bytes.getBytes()).put(CRLF).flip();
+  static ByteBuf chunkOf(List<WireFrame> frames) {
+    int length = 0;
+    for (WireFrame frame : frames) {
+      length += frame.bytes.length();
+    }
+    byte[] size = (Integer.toHexString(length) + "\r\n").getBytes(StandardCharsets.US_ASCII);
+    ByteBuffer chunk = ByteBuffer.allocateDirect(size.length + length + CRLF.length);
+    chunk.put(size);
+    for (WireFrame frame : frames) {
+      chunk.put(frame.bytes.getBytes());
+    }
+    chunk.put(CRLF).flip();
     return Unpooled.unreleasableBuffer(Unpooled.wrappedBuffer(chunk));
   }
 }

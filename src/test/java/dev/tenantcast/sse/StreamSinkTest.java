@@ -57,6 +57,47 @@ class StreamSinkTest {
   }
 
   @Test
+  void aBurstReachesEveryStreamOfATenantWholeAndInOrderThroughTheSharedBatches(Vertx vertx) {
+    try (ServiceFixture fixture = ServiceFixture.start(vertx, new JsonObject())) {
+      java.util.List<SseClient> streams = new java.util.ArrayList<>();
+      try {
+        for (int i = 0; i < 3; i++) {
+          streams.add(SseClient.open(vertx, fixture.service.port(), fixture.tokens.forTenant("acme")));
+          assertEquals("CONNECTED", streams.get(i).next().type());
+        }
+        int events = 300;
+        for (int n = 0; n < events; n++) {
+          fixture.redis.publish("dashboard-update-acme", new JsonObject().put("n", n).put("key", "k" + n)
+              .put("pad", "x".repeat(n % 7 * 100)).encode());
+        }
+        for (SseClient stream : streams) {
+          for (int n = 0; n < events; n++) {
+            SseEvent event = stream.nextContent();
+            assertEquals(n, event.payload().getInteger("n"));
+            assertEquals(java.util.Set.of("id", "data"), event.fields().keySet());
+          }
+        }
+      } finally {
+        streams.forEach(SseClient::close);
+      }
+    }
+  }
+
+  @Test
+  void aSharedBatchIsOneHttpChunkOfItsFramesFromWhereAStreamJoined() {
+    SharedBatch batch = new SharedBatch(2);
+    for (String text : java.util.List.of("data: 1\n\n", "data: 22\n\n", "data: 333\n\n")) {
+      batch.add(new WireFrame(io.vertx.core.buffer.Buffer.buffer(text)));
+    }
+    assertEquals("1e\r\ndata: 1\n\ndata: 22\n\ndata: 333\n\n\r\n",
+        batch.chunk(0).toString(java.nio.charset.StandardCharsets.US_ASCII));
+    assertEquals("15\r\ndata: 22\n\ndata: 333\n\n\r\n",
+        batch.chunk(1).toString(java.nio.charset.StandardCharsets.US_ASCII));
+    assertEquals("b\r\ndata: 333\n\n\r\n", batch.chunk(2).toString(java.nio.charset.StandardCharsets.US_ASCII),
+        "one frame: its own chunk");
+  }
+
+  @Test
   void streamsStayValidWithHttpCompressionOn(Vertx vertx) {
     try (ServiceFixture fixture = ServiceFixture.start(vertx, new JsonObject()
         .put("http", new JsonObject().put("compression", true)))) {

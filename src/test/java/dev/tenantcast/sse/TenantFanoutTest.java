@@ -146,6 +146,63 @@ class TenantFanoutTest {
   }
 
   @Test
+  void aTenantsFramesOfOnePassGoToItsStreamsAsOneSharedBatchAndAFrameOfAStreamsOwnKeepsItsPlace() throws Exception {
+    Added first = add("acme", Long.MAX_VALUE); // heartbeat slot 0: the first tick's
+    Added second = add("acme", Long.MAX_VALUE);
+    onLoop(() -> {
+      deliver("acme", 1);
+      deliver("acme", 2);
+      context.runOnContext(v -> fanout.tick(1000)); // between the events, in the same pass
+      deliver("acme", 3);
+      return null;
+    });
+    settle();
+    assertEquals(1, second.sink().writes.size(), "one write for the pass: " + second.sink().frames());
+    assertEquals(List.of("id-1", "id-2", "id-3"), ids(second.sink().frames()));
+    assertEquals(1, first.sink().writes.size(), "one write for the pass: " + first.sink().frames());
+    assertEquals(List.of("id-1", "id-2", "heartbeat", "id-3"), ids(first.sink().frames()),
+        "the batch's frames before the stream's own, then the rest");
+    for (int i = 0; i < 3; i++) {
+      assertSame(second.sink().writes.get(0).get(i), first.sink().writes.get(0).get(i == 2 ? 3 : i), "shared");
+    }
+    assertEquals(6, stats.toJson().getJsonObject("messages").getLong("delivered"));
+  }
+
+  @Test
+  void aPassLargerThanABatchIsWrittenInBatchesOfAtMost64KiloBytesInOrder() throws Exception {
+    Added a = add("acme", Long.MAX_VALUE);
+    Added b = add("acme", Long.MAX_VALUE);
+    String kilobyte = "x".repeat(1024);
+    int events = 150;
+    onLoop(() -> {
+      for (int n = 1; n <= events; n++) {
+        broker.deliver(Envelope.of("id-" + n, null, MessageType.DASHBOARD_UPDATE, new TenantId("acme"),
+            new JsonObject().put("n", n).put("pad", kilobyte), 1L));
+      }
+      return null;
+    });
+    settle();
+    for (Added stream : List.of(a, b)) {
+      List<String> ids = ids(stream.sink().frames());
+      assertEquals(events, ids.size());
+      for (int n = 1; n <= events; n++) {
+        assertEquals("id-" + n, ids.get(n - 1));
+      }
+      assertTrue(stream.sink().writes.size() >= 2, "150 kB in more than one write");
+      for (List<WireFrame> write : stream.sink().writes) {
+        int bytes = write.stream().mapToInt(f -> f.bytes().length()).sum();
+        assertTrue(bytes < SseStream.MAX_BATCH_BYTES + 2048, "at most one frame past 64 kB: " + bytes);
+      }
+    }
+  }
+
+  /** Each frame's id, or "heartbeat". */
+  private static List<String> ids(List<String> frames) {
+    return frames.stream().map(f -> f.contains("\"HEARTBEAT\"") ? "heartbeat" : f.substring(4, f.indexOf('\n')))
+        .toList();
+  }
+
+  @Test
   void eachStreamGetsOneHeartbeatPerIntervalSpreadOverTheTicks() throws Exception {
     List<Added> streams = new ArrayList<>();
     for (int i = 0; i < 2 * HEARTBEAT_SECONDS; i++) {
