@@ -227,7 +227,7 @@ public final class Bench {
           "--open-concurrency", String.valueOf(o.openConcurrency),
           "--open-timeout-ms", String.valueOf((long) (o.openTimeoutSeconds * 1000)),
           "--index", String.valueOf(i), "--of", String.valueOf(k), "--peer-jwt", String.valueOf(o.peerJwt),
-          "--max-seconds", String.valueOf(6 * 3600)));
+          "--max-seconds", String.valueOf(6 * 3600), "--receive-buffer", String.valueOf(o.loadgenReceiveBuffer)));
       if (o.scenario.equals("r")) {
         // every stream starts on instance 0; when it is killed they reconnect to the others
         cmd.addAll(List.of("--resume", "true", "--reconnect-ports", String.join(",", ports.subList(1, ports.size())),
@@ -242,6 +242,7 @@ public final class Bench {
       commands.add(Servers.shell(cmd));
     }
     result.put("loadgen", new JsonObject().put("processes", k).put("eventLoops", o.eventLoops)
+        .put("receiveBufferBytes", o.loadgenReceiveBuffer)
         .put("jvmFlags", new JsonArray(new ArrayList<>(jvm.subList(1, jvm.size()))))
         .put("sourceAddresses", o.sources).put("commands", commands)
         .put("nativeTransport", loadgens.stream().allMatch(l -> l.started.getBoolean("nativeTransport", false)))

@@ -63,6 +63,8 @@ public final class Loadgen {
     int eventLoops = 2;
     int openConcurrency = 200;
     long openTimeoutMs = 30_000;
+    /** SO_RCVBUF of each stream's socket, set before connecting; 0: the kernel's default and autotuning. */
+    int receiveBufferBytes;
     long maxSeconds = 4 * 3600;
     int index;
     int of = 1;
@@ -365,6 +367,7 @@ public final class Loadgen {
         case "--event-loops" -> s.eventLoops = Integer.parseInt(v);
         case "--open-concurrency" -> s.openConcurrency = Integer.parseInt(v);
         case "--open-timeout-ms" -> s.openTimeoutMs = Long.parseLong(v);
+        case "--receive-buffer" -> s.receiveBufferBytes = Integer.parseInt(v);
         case "--max-seconds" -> s.maxSeconds = Long.parseLong(v);
         case "--index" -> s.index = Integer.parseInt(v);
         case "--of" -> s.of = Integer.parseInt(v);

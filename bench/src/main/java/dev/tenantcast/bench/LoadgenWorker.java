@@ -125,11 +125,17 @@ class LoadgenWorker extends VerticleBase {
   }
 
   private NetClient client(String source) {
-    return clients.computeIfAbsent(source, src -> vertx.createNetClient(new NetClientOptions()
-        .setLocalAddress(src)
-        .setTcpNoDelay(true)
-        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, settings.openTimeoutMs))
-        .setIdleTimeout(0)));
+    return clients.computeIfAbsent(source, src -> {
+      NetClientOptions options = new NetClientOptions()
+          .setLocalAddress(src)
+          .setTcpNoDelay(true)
+          .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, settings.openTimeoutMs))
+          .setIdleTimeout(0);
+      if (settings.receiveBufferBytes > 0) {
+        options.setReceiveBufferSize(settings.receiveBufferBytes);
+      }
+      return vertx.createNetClient(options);
+    });
   }
 
   io.vertx.core.Context ctx() {

@@ -82,6 +82,8 @@ final class Options {
   int eventLoops = 2;
   int openConcurrency = 200;
   double openTimeoutSeconds = 30;
+  /** SO_RCVBUF of the load generator's stream sockets (0: the kernel's default, autotuned). */
+  int loadgenReceiveBuffer;
   double openDeadlineSeconds = 600;
   String sources = String.join(",", Loadgen.defaultSources());
 
@@ -230,6 +232,7 @@ final class Options {
         case "event-loops" -> o.eventLoops = Integer.parseInt(v);
         case "open-concurrency" -> o.openConcurrency = Integer.parseInt(v);
         case "open-timeout" -> o.openTimeoutSeconds = Double.parseDouble(v);
+        case "loadgen-receive-buffer" -> o.loadgenReceiveBuffer = Integer.parseInt(v);
         case "open-deadline" -> o.openDeadlineSeconds = Double.parseDouble(v);
         case "sources" -> o.sources = v;
         case "burst-batch" -> o.burstBatch = Integer.parseInt(v);
@@ -370,6 +373,12 @@ final class Options {
         // should for a slow client), where this scenario counts every delivery. Its frames are shared by the streams
         // (views of one buffer), so a buffer that holds the burst costs references, not copies.
         serverEnv.put("TENANTCAST_HTTP_STREAM_BUFFER_BYTES", "4194304");
+        // The load generator shares this machine's TCP memory with the server: autotuned, the 2,000 connections'
+        // socket buffers (send up to 4 MB, receive up to 32 MB each here) held the burst until the kernel was under
+        // memory pressure and dropped segments, whose retransmits cost seconds and kernel CPU (TcpExtTCPTimeouts in
+        // the thousands per run, every server). Capped on both sides, what does not fit waits in the server.
+        serverEnv.put("TENANTCAST_HTTP_STREAM_SEND_BUFFER_BYTES", "262144");
+        loadgenReceiveBuffer = 262_144;
       }
       case "e" -> {
         streams = 45_000;

@@ -86,10 +86,14 @@ public final class SelfTest {
     check("noise event", event.length() == 60_000 && parsed.getString("tenant").equals("noisy")
         && parsed.getString("type").equals("DASHBOARD_UPDATE") && parsed.getJsonObject("data") != null);
 
-    // scenario d: a stream buffer that holds the burst, so that no stream of it counts as behind
+    // scenario d: a stream buffer that holds the burst, so that no stream of it counts as behind; socket buffers
+    // capped on both sides, so that the burst does not put the machine's TCP memory under pressure
     Options burst = Options.parse(new String[] {"d", "tenantcast"});
     check("d defaults", burst.standardShape() && burst.streams == 2000 && burst.messages == 5000
-        && "4194304".equals(burst.serverEnv.get("TENANTCAST_HTTP_STREAM_BUFFER_BYTES")));
+        && "4194304".equals(burst.serverEnv.get("TENANTCAST_HTTP_STREAM_BUFFER_BYTES"))
+        && "262144".equals(burst.serverEnv.get("TENANTCAST_HTTP_STREAM_SEND_BUFFER_BYTES"))
+        && burst.loadgenReceiveBuffer == 262_144
+        && Options.parse(new String[] {"b", "tenantcast"}).loadgenReceiveBuffer == 0);
 
     // scenario s: its defaults (with the 16 kB buffers) are the standard shape; disconnect is a variant
     Options slow = Options.parse(new String[] {"s", "tenantcast"});
