@@ -17,7 +17,7 @@ import java.util.Objects;
  * event-bus consumer itself: its instance's {@link TenantFanout} queues frames on it and flushes them.
  * <p>Frames are collected during an event-loop pass and flushed once, because every write made outside a network read
  * is otherwise flushed at once: one system call per frame and stream is what limits a burst. A stream that is in step
- * ({@link #inStep}) collects nothing itself: it joins its tenant's {@link SharedBatch} of the pass.
+ * collects nothing itself: it joins its tenant's {@link SharedBatch} of the pass ({@link #takes}).
  * <p>A client that reads slower than its events come fills its connection's buffer; then the stream falls
  * <em>behind</em>: frames wait here, dashboard updates collapsing to the newest state ({@link Collapsing}), until the
  * client has read its buffer down, and the stream is cut only when what waits outgrows its limit.
@@ -162,23 +162,21 @@ final class SseStream {
   }
 
   /**
-   * Whether the stream may take its tenant's next frames from a shared batch: it is live, has nothing of its own
-   * queued, is not behind, holding or checking live events against a replay.
+   * Whether the stream takes the batch's newest frame from the batch: it joined it already, or joins it now because
+   * it is in step (live, nothing of its own queued, not behind, holding or checking live events against a replay).
    */
-  boolean inStep() {
-    return open && started && batch == null && head == null && pending.isEmpty() && !behind && held == null
-        && replayedTenant == null && replayedAlerts == null;
-  }
-
-  /** Takes the batch's frames from its newest one on (see {@link #inStep}). */
-  void join(SharedBatch shared) {
+  boolean takes(SharedBatch shared) {
+    if (batch == shared) {
+      return true;
+    }
+    if (!open || !started || batch != null || head != null || !pending.isEmpty() || behind || held != null
+        || replayedTenant != null || replayedAlerts != null) {
+      return false;
+    }
     batch = shared;
     batchFrom = shared.size() - 1;
     shared.join(this);
-  }
-
-  boolean in(SharedBatch shared) {
-    return batch == shared;
+    return true;
   }
 
   /**

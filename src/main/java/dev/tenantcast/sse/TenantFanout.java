@@ -420,10 +420,7 @@ final class TenantFanout {
         }
         continue;
       }
-      if (batch != null && (stream.in(batch) || stream.inStep())) {
-        if (!stream.in(batch)) {
-          stream.join(batch);
-        }
+      if (batch != null && stream.takes(batch)) {
         queued++;
         continue;
       }

@@ -10,6 +10,8 @@ final class RecordingSink extends StreamSink {
   final List<Buffer> started = new ArrayList<>();
   /** One entry per write call: the frames it carried, in order. */
   final List<List<WireFrame>> writes = new ArrayList<>();
+  /** How many of the writes were a tenant's shared batch (the others: the stream's own queue). */
+  int sharedWrites;
   boolean full;
   Runnable drained;
   int ended;
@@ -46,6 +48,12 @@ final class RecordingSink extends StreamSink {
   @Override
   void write(List<WireFrame> frames) {
     writes.add(List.copyOf(frames));
+  }
+
+  @Override
+  void write(SharedBatch batch, int from) {
+    sharedWrites++;
+    super.write(batch, from);
   }
 
   @Override

@@ -64,18 +64,21 @@ class StreamSinkTest {
         for (int i = 0; i < 3; i++) {
           streams.add(SseClient.open(vertx, fixture.service.port(), fixture.tokens.forTenant("acme")));
           assertEquals("CONNECTED", streams.get(i).next().type());
+          streams.get(i).mostEventsInOneChunk(); // the first write may carry more than CONNECTED: not counted
         }
         int events = 300;
-        for (int n = 0; n < events; n++) {
-          fixture.redis.publish("dashboard-update-acme", new JsonObject().put("n", n).put("key", "k" + n)
-              .put("pad", "x".repeat(n % 7 * 100)).encode());
-        }
+        // pipelined, so that the subscriber reads many at once and a pass has several events of the tenant
+        fixture.redis.publishAll("dashboard-update-acme", java.util.stream.IntStream.range(0, events)
+            .mapToObj(n -> new JsonObject().put("n", n).put("key", "k" + n).put("pad", "x".repeat(n % 7 * 100))
+                .encode()).toList());
         for (SseClient stream : streams) {
           for (int n = 0; n < events; n++) {
             SseEvent event = stream.nextContent();
             assertEquals(n, event.payload().getInteger("n"));
             assertEquals(java.util.Set.of("id", "data"), event.fields().keySet());
           }
+          // frames written one by one are one chunk each: several events in a chunk come from a shared batch
+          assertTrue(stream.mostEventsInOneChunk() > 1, "no shared batch reached the socket");
         }
       } finally {
         streams.forEach(SseClient::close);

@@ -158,8 +158,10 @@ class TenantFanoutTest {
     });
     settle();
     assertEquals(1, second.sink().writes.size(), "one write for the pass: " + second.sink().frames());
+    assertEquals(1, second.sink().sharedWrites, "the tenant's shared batch");
     assertEquals(List.of("id-1", "id-2", "id-3"), ids(second.sink().frames()));
     assertEquals(1, first.sink().writes.size(), "one write for the pass: " + first.sink().frames());
+    assertEquals(0, first.sink().sharedWrites, "its own queue, once it had a frame of its own");
     assertEquals(List.of("id-1", "id-2", "heartbeat", "id-3"), ids(first.sink().frames()),
         "the batch's frames before the stream's own, then the rest");
     for (int i = 0; i < 3; i++) {
@@ -189,6 +191,7 @@ class TenantFanoutTest {
         assertEquals("id-" + n, ids.get(n - 1));
       }
       assertTrue(stream.sink().writes.size() >= 2, "150 kB in more than one write");
+      assertEquals(stream.sink().writes.size(), stream.sink().sharedWrites, "each of them a shared batch");
       for (List<WireFrame> write : stream.sink().writes) {
         int bytes = write.stream().mapToInt(f -> f.bytes().length()).sum();
         assertTrue(bytes < SseStream.MAX_BATCH_BYTES + 2048, "at most one frame past 64 kB: " + bytes);

@@ -28,8 +28,11 @@ public final class SseClient implements AutoCloseable {
   private final HttpClient http;
   private final BlockingQueue<SseEvent> events = new LinkedBlockingQueue<>();
   private final CountDownLatch ended = new CountDownLatch(1);
-  private final SseParser parser = new SseParser(events::add);
+  private final SseParser parser = new SseParser(this::parsed);
   private HttpClientResponse response;
+  /** Events parsed so far, and the most that one HTTP chunk (one buffer of the response) completed. */
+  private long parsedEvents;
+  private int mostEventsInOneChunk;
 
   private SseClient(Vertx vertx, HttpClientOptions options) {
     this.http = vertx.createHttpClient(options, new PoolOptions().setHttp1MaxSize(1));
@@ -148,8 +151,25 @@ public final class SseClient implements AutoCloseable {
   }
 
   private synchronized void feed(io.vertx.core.buffer.Buffer bytes) {
+    long before = parsedEvents;
     for (int i = 0; i < bytes.length(); i++) {
       parser.feed(bytes.getByte(i));
     }
+    mostEventsInOneChunk = (int) Math.max(mostEventsInOneChunk, parsedEvents - before);
+  }
+
+  private void parsed(SseEvent event) {
+    parsedEvents++;
+    events.add(event);
+  }
+
+  /**
+   * The most events that one HTTP chunk of the response completed since the last call (a chunk reaches the handler as
+   * one buffer, or as several when it is larger than the client's chunk size, never merged with the next one).
+   */
+  public synchronized int mostEventsInOneChunk() {
+    int most = mostEventsInOneChunk;
+    mostEventsInOneChunk = 0;
+    return most;
   }
 }
