@@ -99,17 +99,18 @@ public final class Tenantcast {
    * native epoll transport where it loads (Linux), which costs less CPU per socket write than NIO.
    */
   private static VertxOptions vertxOptions(TenantcastConfig config) {
-    return new VertxOptions().setPreferNativeTransport(true).setMetricsOptions(new MicrometerMetricsOptions()
-        .setEnabled(true)
-        .setRegistryName(config.instanceId())
-        .setJvmMetricsEnabled(true)
-        .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))
-        .setLabels(EnumSet.of(Label.HTTP_METHOD, Label.HTTP_CODE, Label.POOL_TYPE, Label.POOL_NAME))
-        // the event-bus meters would be labelled by address, and there is one address per tenant
-        .addDisabledMetricsCategory(MetricsDomain.EVENT_BUS)
-        // the Redis clients' meters collide (one gauge per client, same name and tags) and say little
-        .addDisabledMetricsCategory(MetricsDomain.NET_CLIENT)
-        .addDisabledMetricsCategory("redis"));
+    return new VertxOptions().setPreferNativeTransport(true).setEventLoopPoolSize(VerticleDescriptor.eventLoops())
+        .setMetricsOptions(new MicrometerMetricsOptions()
+            .setEnabled(true)
+            .setRegistryName(config.instanceId())
+            .setJvmMetricsEnabled(true)
+            .setPrometheusOptions(new VertxPrometheusOptions().setEnabled(true))
+            .setLabels(EnumSet.of(Label.HTTP_METHOD, Label.HTTP_CODE, Label.POOL_TYPE, Label.POOL_NAME))
+            // the event-bus meters would be labelled by address, and there is one address per tenant
+            .addDisabledMetricsCategory(MetricsDomain.EVENT_BUS)
+            // the Redis clients' meters collide (one gauge per client, same name and tags) and say little
+            .addDisabledMetricsCategory(MetricsDomain.NET_CLIENT)
+            .addDisabledMetricsCategory("redis"));
   }
 
   public ServiceContext context() {

@@ -2,7 +2,6 @@ package dev.tenantcast.app;
 
 import dev.tenantcast.config.ConfigException;
 import io.vertx.core.DeploymentOptions;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -31,6 +30,16 @@ public record VerticleDescriptor(String name, String className, int instances, L
     sections = List.copyOf(sections);
   }
 
+  /**
+   * The service's event loops: one per core, not Vert.x's default of two. Nothing on them blocks, so a second loop
+   * per core only shares its core, and each loop that holds a tenant's streams wakes for each of its events: with two
+   * per core, scenario b's server CPU was about a tenth higher (bench/RESULTS.md). {@code -XX:ActiveProcessorCount}
+   * sets it.
+   */
+  public static int eventLoops() {
+    return Runtime.getRuntime().availableProcessors();
+  }
+
   public static VerticleDescriptor parse(String name, JsonObject json) {
     String key = "verticles/" + name;
     if (!(json.getValue("class") instanceof String className) || className.isBlank()) {
@@ -39,7 +48,7 @@ public record VerticleDescriptor(String name, String className, int instances, L
     Object count = json.getValue("instances", 1);
     int instances;
     if (EVENT_LOOPS.equals(count)) {
-      instances = VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE;
+      instances = eventLoops();
     } else if (count instanceof Number n && n.intValue() >= 1 && n.intValue() <= 1024) {
       instances = n.intValue();
     } else {

@@ -3,7 +3,6 @@ package dev.tenantcast.config;
 import dev.tenantcast.app.VerticleDescriptor;
 import dev.tenantcast.bus.EventTypes;
 import dev.tenantcast.bus.MessageType;
-import io.vertx.core.VertxOptions;
 import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.Test;
 
@@ -181,7 +180,7 @@ class ConfigTest {
     descriptors.forEach(d -> byClass.put(d.className().substring(d.className().lastIndexOf('.') + 1), d));
     assertEquals(1, byClass.get("RedisSubscriberVerticle").instances());
     assertEquals(1, byClass.get("RedisPublisherVerticle").instances());
-    assertEquals(VertxOptions.DEFAULT_EVENT_LOOP_POOL_SIZE, byClass.get("HttpVerticle").instances());
+    assertEquals(Runtime.getRuntime().availableProcessors(), byClass.get("HttpVerticle").instances());
     assertEquals(List.of("http", "jwt", "demo", "history"), byClass.get("HttpVerticle").sections());
   }
 
