@@ -30,7 +30,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class WarmUpTest {
   private static final Pattern SUMMARY = Pattern.compile(
-      "Warm-up: (\\d+) streams opened \\((\\d+) resumed\\), (\\d+) events published, (\\d+) failed");
+      "Warm-up: (\\d+) streams opened \\((\\d+) resumed\\), (\\d+) events published, (\\d+) more to the broker,"
+          + " (\\d+) failed");
 
   @Test
   void aNewInstanceIsNotReadyUntilItsWarmUpHasRunAndThenServesAsUsual() throws Exception {
@@ -71,7 +72,9 @@ class WarmUpTest {
       System.out.printf("warm-up in 4 s: %d streams opened, %d resumed, %d events published%n", opened, resumed,
           published);
       assertTrue(opened > 0 && resumed > 0 && published > 0, summary.group());
-      assertEquals("0", summary.group(4), "nothing failed: " + summary.group());
+      // the burst that runs the per-event code often enough for the JIT's optimizing compiler came first
+      assertTrue(Integer.parseInt(summary.group(4)) > 0, summary.group());
+      assertEquals("0", summary.group(5), "nothing failed: " + summary.group());
       assertFalse(service.output().contains(" WARN "), "the warm-up warns about nothing: " + service.output());
 
       // The first real client after it gets its own tenant's events, and the warm-up's tenants are gone.
@@ -104,7 +107,8 @@ class WarmUpTest {
       assertTrue(summary.find(), service.output());
       System.out.println("warm-up command: " + summary.group());
       assertEquals("300", summary.group(1), summary.group());
-      assertEquals("0", summary.group(4), "nothing failed: " + summary.group());
+      assertEquals("20000", summary.group(4), "the whole burst: " + summary.group());
+      assertEquals("0", summary.group(5), "nothing failed: " + summary.group());
       assertTrue(service.output().contains("Stopped"), service.output());
     }
     try (TestRedis redis = TestRedis.start();
