@@ -68,6 +68,8 @@ final class WarmUp {
   /** Per tenant, the ids its streams saw last, oldest first: where the next streams resume from. */
   private final List<Deque<String>> recentIds = new ArrayList<>();
   private final long deadline;
+  /** The burst's share: at most half of the warm-up's time, so that the streams get the rest. */
+  private final long burstDeadline;
   /** One stream per tenant open throughout, so that tenants do not come and go with each stream. */
   private final List<HttpClientRequest> holders = new ArrayList<>();
   /** Publishes in flight: the client closes after them, not while one is connecting. */
@@ -93,6 +95,7 @@ final class WarmUp {
     this.client = vertx.createHttpClient(new HttpClientOptions().setDefaultHost(host).setDefaultPort(http.port()),
         new PoolOptions().setHttp1MaxSize(CONCURRENCY + TENANTS + 2));
     this.deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(http.warmUpSeconds());
+    this.burstDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(http.warmUpSeconds()) / 2;
     WarmUpKey.Signer signer = service.warmUpKey().open(vertx);
     long ttl = Math.min(http.warmUpSeconds() + 60L, jwt.maxLifetimeSeconds());
     for (int t = 0; t < TENANTS; t++) {
@@ -200,7 +203,8 @@ final class WarmUp {
 
   /**
    * {@link #BURST_EVENTS} events to the streams held open, published straight to the broker (the per-token limit of
-   * {@code POST /api/events} would take minutes), {@link #BURST_IN_FLIGHT} at a time; it stops at the first failure.
+   * {@code POST /api/events} would take minutes), {@link #BURST_IN_FLIGHT} at a time; it stops at the first failure,
+   * or when half the warm-up's time has gone.
    */
   private Future<Void> burst() {
     Promise<Void> done = Promise.promise();
@@ -213,7 +217,7 @@ final class WarmUp {
   }
 
   private void burstNext(BrokerClient broker, Promise<Void> done) {
-    if (burstSent >= BURST_EVENTS || System.nanoTime() > deadline || service.lifecycle().draining()) {
+    if (burstSent >= BURST_EVENTS || System.nanoTime() > burstDeadline || service.lifecycle().draining()) {
       if (--burstWorkers == 0) {
         done.complete();
       }
