@@ -32,9 +32,9 @@ public record VerticleDescriptor(String name, String className, int instances, L
 
   /**
    * The service's event loops: one per core, not Vert.x's default of two. Nothing on them blocks, so a second loop
-   * per core only shares its core, and each loop that holds a tenant's streams wakes for each of its events: with two
-   * per core, scenario b's server CPU was about a tenth higher (bench/RESULTS.md). {@code -XX:ActiveProcessorCount}
-   * sets it.
+   * per core only shares its core, and each loop that holds a tenant's streams is woken for each of its events (in
+   * scenario b, 3 eventfd wake-ups per message with 4 loops, 1 with 2). The CPU saved is small: scenario b, 3 runs
+   * each alternated, 4.06 s median against 4.24 s, within the runs' spread. {@code -XX:ActiveProcessorCount} sets it.
    */
   public static int eventLoops() {
     return Runtime.getRuntime().availableProcessors();
