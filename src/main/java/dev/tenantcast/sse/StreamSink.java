@@ -102,8 +102,8 @@ class StreamSink {
 
     /**
      * The channel's own writability, which the stream buffer limit sets (its high water mark): what
-     * {@code writeQueueFull} answers too, without the five objects and the lock between the request and the channel,
-     * which cost a cache miss each per stream and delivery (a fifth of the write's CPU in scenario b's profile).
+     * {@code writeQueueFull} answers too, without the five objects and the lock between the request and the channel:
+     * loading them for each stream and delivery was a fifth of the Java part of the writes in scenario b's profile.
      */
     @Override
     boolean full() {
