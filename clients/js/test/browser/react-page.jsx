@@ -13,6 +13,7 @@ function Dashboard({ url, token }) {
       <p>cpu <span data-testid="cpu">{dashboard.cpu ?? 'none'}</span></p>
       <p>notification <span data-testid="notification">{lastEvent.NOTIFICATION?.data.text ?? 'none'}</span></p>
       <p>received <span data-testid="received">{stats.received}</span></p>
+      <p>heartbeats <span data-testid="heartbeats">{stats.receivedByType.HEARTBEAT ?? 0}</span></p>
     </main>
   );
 }
