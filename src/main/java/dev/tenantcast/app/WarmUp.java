@@ -85,7 +85,6 @@ final class WarmUp {
   private String firstFailure;
   private int burstSent;
   private int burstPublished;
-  private int burstWorkers;
 
   private WarmUp(Vertx vertx, HttpConfig http, JwtConfig jwt, ServiceContext service) {
     this.vertx = vertx;
@@ -207,20 +206,19 @@ final class WarmUp {
    * or when half the warm-up's time has gone.
    */
   private Future<Void> burst() {
-    Promise<Void> done = Promise.promise();
     BrokerClient broker = new BrokerClient(vertx.eventBus());
-    burstWorkers = BURST_IN_FLIGHT;
+    List<Future<Void>> workers = new ArrayList<>();
     for (int i = 0; i < BURST_IN_FLIGHT; i++) {
+      Promise<Void> done = Promise.promise();
       burstNext(broker, done);
+      workers.add(done.future());
     }
-    return done.future();
+    return Future.join(workers).mapEmpty();
   }
 
   private void burstNext(BrokerClient broker, Promise<Void> done) {
     if (burstSent >= BURST_EVENTS || System.nanoTime() > burstDeadline || service.lifecycle().draining()) {
-      if (--burstWorkers == 0) {
-        done.complete();
-      }
+      done.complete();
       return;
     }
     int n = burstSent++;
