@@ -188,11 +188,10 @@ final class SseStream {
       return true; // it took the frames as its own, or is gone
     }
     if (sink.full()) {
+      leaveBatch();
       if (!collapsing.on()) {
-        batch = null;
         return false;
       }
-      leaveBatch();
       fallBehind();
       return pendingBytes <= collapsing.backlogBytes();
     }
