@@ -8,6 +8,7 @@ import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import io.vertx.redis.client.ResponseType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,7 +25,8 @@ import java.util.Set;
  * Sharded pub/sub on Redis Cluster (Redis 7): each wanted shard channel is subscribed (SSUBSCRIBE) on the master that
  * owns its slot, over one connection per such master, so a message crosses only its shard instead of every node. It
  * follows the cluster: a slot that moves away (the master pushes {@code sunsubscribe}), a MOVED answer, or a lost
- * master (failover) refresh the slot map and move the channels to their new masters. The slot map is read from one
+ * master (failover) refresh the slot map and move the channels to their new masters; a map older than a master's own
+ * word (see {@link #heldElsewhere}) is read again instead. The slot map is read from one
  * node at a time (the seeds, then every node of the last map), over a connection of its own: any live node knows the
  * whole map, and a cluster client would first need every master it believes in, the dead one included. Each master
  * connection has a canary channel in one of that master's slots, published every third of the timeout: a connection
@@ -86,7 +88,6 @@ final class ShardedSubscriptions implements Subscriptions {
       connection.handler(push -> onPush(this, push));
       lastHeardMillis = System.currentTimeMillis();
       confirmed.clear();
-      // A refused channel (its slot moved meanwhile) refreshes the slot map; it does not fail the connection.
       all().forEach(channel -> subscribe(connection, channel));
       return Future.succeededFuture();
     }
@@ -99,11 +100,9 @@ final class ShardedSubscriptions implements Subscriptions {
       return all;
     }
 
-    Future<Response> subscribe(RedisConnection connection, String channel) {
-      return connection.send(Request.cmd(Command.SSUBSCRIBE).arg(channel)).onFailure(e -> {
-        LOG.info("SSUBSCRIBE {} on {} refused ({}): refreshing the slot map", channel, endpoint, e.getMessage());
-        refreshSoon();
-      });
+    /** Its confirmation, or its refusal (a MOVED when the slot is elsewhere now), comes to {@link #onPush}. */
+    void subscribe(RedisConnection connection, String channel) {
+      connection.send(Request.cmd(Command.SSUBSCRIBE).arg(channel));
     }
   }
 
@@ -266,10 +265,35 @@ final class ShardedSubscriptions implements Subscriptions {
         LOG.info("Redis Cluster slot map read again");
       }
       refreshBackoff.reset();
-      slots = ClusterSlots.of(ar.result());
-      knownNodes.addAll(slots.nodes());
+      ClusterSlots read = ClusterSlots.of(ar.result());
+      knownNodes.addAll(read.nodes());
+      String held = heldElsewhere(read);
+      if (held != null) {
+        LOG.debug("Redis Cluster slot map from {} is older than its masters: {} is still subscribed where the map "
+            + "says it is not; asking again", endpoint, held);
+        refreshSoon();
+        return;
+      }
+      slots = read;
       rebalance();
     });
+  }
+
+  /**
+   * A channel that a master still confirms though the map puts its slot elsewhere, or null. Redis drops a slot's shard
+   * subscriptions the moment a node gives the slot up (and pushes {@code sunsubscribe}), so such a map is older than
+   * that master's word: a node that has not yet heard of a migration still answers with the old owner, and moving the
+   * channel back there would leave it unsubscribed everywhere.
+   */
+  private String heldElsewhere(ClusterSlots read) {
+    for (Node node : nodes.values()) {
+      for (String channel : node.confirmed) {
+        if (!read.owns(node.endpoint, channel)) {
+          return channel;
+        }
+      }
+    }
+    return null;
   }
 
   private void rebalance() {
@@ -303,6 +327,12 @@ final class ShardedSubscriptions implements Subscriptions {
 
   private void onPush(Node node, Response push) {
     node.lastHeardMillis = System.currentTimeMillis();
+    if (push.type() == ResponseType.ERROR) {
+      // SSUBSCRIBE has no reply of its own: its refusal (MOVED: the slot moved meanwhile) comes here
+      LOG.info("Redis Cluster master {} refused a subscription ({}): refreshing the slot map", node.endpoint, push);
+      refreshSoon();
+      return;
+    }
     if (push.size() < 3) {
       return;
     }
