@@ -329,7 +329,8 @@ final class ShardedSubscriptions implements Subscriptions {
     node.lastHeardMillis = System.currentTimeMillis();
     if (push.type() == ResponseType.ERROR) {
       // SSUBSCRIBE has no reply of its own: its refusal (MOVED: the slot moved meanwhile) comes here
-      LOG.info("Redis Cluster master {} refused a subscription ({}): refreshing the slot map", node.endpoint, push);
+      LOG.info("Redis Cluster master {} refused a subscription ({}): refreshing the slot map", node.endpoint,
+          push.toString());
       refreshSoon();
       return;
     }

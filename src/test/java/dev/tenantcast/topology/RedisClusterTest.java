@@ -188,6 +188,38 @@ class RedisClusterTest {
     }
   }
 
+  /**
+   * The service holds no subscription in the slot of a tenant without streams, so Redis tells it nothing when that slot
+   * moves, and its slot map still names the old master when the tenant's first stream comes: the old master refuses
+   * the subscription (MOVED), and the refusal must send the subscriber to the new one.
+   */
+  @Test
+  void aTenantWhoseSlotMovedUnnoticedIsSubscribedWhereItsSlotIsNow(Vertx vertx) {
+    try (TestRedisCluster cluster = TestRedisCluster.start(); TestService service = service(cluster);
+         Http http = new Http(vertx, service.port())) {
+      Tokens tokens = new Tokens(vertx);
+      int slot = cluster.slot("{tenant:late}");
+      int oldNode = cluster.masterOf("{tenant:late}");
+      int newNode = cluster.addMaster();
+      cluster.migrateSlot(slot, newNode);
+      SseClient stream = SseClient.open(vertx, service.port(), tokens.forTenant("late"));
+      try {
+        assertEquals("CONNECTED", stream.next().type());
+        Http.Reply reply = http.postJson("/api/events", tokens.forTenant("late", "publisher"), new JsonObject()
+            .put("tenant", "late").put("type", "DASHBOARD_UPDATE").put("data", new JsonObject().put("n", 1)).encode());
+        assertEquals(202, reply.status(), String.valueOf(reply.json()));
+        SseEvent event = stream.nextContent();
+        assertEquals("DASHBOARD_UPDATE", event.type());
+        assertEquals(1, event.payload().getInteger("n"));
+        assertTrue(cluster.shardSubscribers(newNode) >= 1, "subscribed on the slot's new master");
+        System.out.printf("[cluster] slot %d of a tenant without streams moved from %d to %d unnoticed; its first "
+            + "stream got its first event, subscribed on the new master%n", slot, oldNode, newNode);
+      } finally {
+        stream.close();
+      }
+    }
+  }
+
   @Test
   void aMasterKilledFailsOverToItsReplicaAndNoEventInHistoryIsLost(Vertx vertx) throws Exception {
     try (TestRedisCluster cluster = TestRedisCluster.start(); TestService service = service(cluster);
