@@ -1,5 +1,6 @@
 package dev.tenantcast.redis;
 
+import dev.tenantcast.log.RateLimitedLog;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
@@ -7,6 +8,7 @@ import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import io.vertx.redis.client.ResponseType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,6 +27,7 @@ import java.util.function.Supplier;
  */
 final class ConnectionSubscriptions implements Subscriptions {
   private static final Logger LOG = LoggerFactory.getLogger(ConnectionSubscriptions.class);
+  private static final long REFUSAL_LOG_MILLIS = 10_000;
 
   private final Vertx vertx;
   private final RenewingRedis commands;
@@ -32,6 +35,7 @@ final class ConnectionSubscriptions implements Subscriptions {
   private final String canary;
   private final long timeoutMillis;
   private final RedisLink link;
+  private final RateLimitedLog refusals = new RateLimitedLog(LOG, REFUSAL_LOG_MILLIS);
   private final Set<ChannelMap.Subscription> wanted = new LinkedHashSet<>();
   private int unconfirmed;
   private long lastHeardMillis;
@@ -118,6 +122,12 @@ final class ConnectionSubscriptions implements Subscriptions {
 
   private void onPush(Response push) {
     lastHeardMillis = System.currentTimeMillis();
+    if (push.type() == ResponseType.ERROR) {
+      // (P)SUBSCRIBE has no reply of its own: a refusal comes here (NOPERM: the Redis user may not use the channels)
+      refusals.warn("refused", "Redis refused a subscription ({}); the events of its channels are not delivered "
+          + "until it is accepted", push.toString());
+      return;
+    }
     if (push.size() < 3) {
       return;
     }

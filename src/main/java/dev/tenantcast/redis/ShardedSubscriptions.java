@@ -1,5 +1,6 @@
 package dev.tenantcast.redis;
 
+import dev.tenantcast.log.RateLimitedLog;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
@@ -35,6 +36,9 @@ import java.util.Set;
 final class ShardedSubscriptions implements Subscriptions {
   private static final Logger LOG = LoggerFactory.getLogger(ShardedSubscriptions.class);
   private static final long MIN_REFRESH_MILLIS = 100;
+  private static final long REFUSAL_LOG_MILLIS = 10_000;
+  /** Refusals that say the slot map is out of date: a redirect, or a cluster that is changing. */
+  private static final List<String> STALE_MAP_REFUSALS = List.of("MOVED", "ASK", "CLUSTERDOWN", "TRYAGAIN");
 
   private final Vertx vertx;
   /** Nodes to read the slot map from: the seeds first, then those of the last map. */
@@ -48,6 +52,7 @@ final class ShardedSubscriptions implements Subscriptions {
   private final Set<String> wanted = new LinkedHashSet<>();
   private final Map<String, Node> nodes = new HashMap<>();
   private final Backoff refreshBackoff;
+  private final RateLimitedLog refusals = new RateLimitedLog(LOG, REFUSAL_LOG_MILLIS);
   private ClusterSlots slots;
   private boolean refreshing;
   private long lastRefreshMillis;
@@ -328,10 +333,17 @@ final class ShardedSubscriptions implements Subscriptions {
   private void onPush(Node node, Response push) {
     node.lastHeardMillis = System.currentTimeMillis();
     if (push.type() == ResponseType.ERROR) {
-      // SSUBSCRIBE has no reply of its own: its refusal (MOVED: the slot moved meanwhile) comes here
-      LOG.info("Redis Cluster master {} refused a subscription ({}): refreshing the slot map", node.endpoint,
-          push.toString());
-      refreshSoon();
+      // SSUBSCRIBE has no reply of its own: its refusal comes here. A refusal that the map would not change (NOPERM:
+      // the Redis user may not use the channel) must not make it read again, in a loop, as a MOVED does.
+      String refusal = push.toString();
+      if (STALE_MAP_REFUSALS.stream().anyMatch(refusal::startsWith)) {
+        LOG.info("Redis Cluster master {} refused a subscription ({}): refreshing the slot map", node.endpoint,
+            refusal);
+        refreshSoon();
+      } else {
+        refusals.warn("refused", "Redis Cluster master {} refused a subscription ({}); the events of its channel are "
+            + "not delivered until it is accepted", node.endpoint, refusal);
+      }
       return;
     }
     if (push.size() < 3) {

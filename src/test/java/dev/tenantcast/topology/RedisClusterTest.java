@@ -1,5 +1,9 @@
 package dev.tenantcast.topology;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import dev.tenantcast.testing.Http;
 import dev.tenantcast.testing.NumberedEvents;
 import dev.tenantcast.testing.SseClient;
@@ -13,6 +17,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -218,6 +223,51 @@ class RedisClusterTest {
         stream.close();
       }
     }
+  }
+
+  /**
+   * A refusal that a new slot map would not change (NOPERM: the Redis user may not use the channel) is logged with
+   * Redis's reason, and does not send the subscriber back to read the map, and be refused again, as a MOVED does.
+   */
+  @Test
+  void aSubscriptionRefusedForWantOfPermissionIsLoggedNotTakenForAMove(Vertx vertx) throws Exception {
+    Logger logger = (Logger) LoggerFactory.getLogger("dev.tenantcast.redis.ShardedSubscriptions");
+    ListAppender<ILoggingEvent> lines = new ListAppender<>();
+    lines.start();
+    logger.addAppender(lines);
+    try (TestRedisCluster cluster = TestRedisCluster.start(); TestService service = service(cluster);
+         Http http = new Http(vertx, service.port())) {
+      for (int master : cluster.masters()) {
+        // the canaries and the alerts stay allowed, the tenants' channels do not
+        cluster.cli(master, "ACL", "SETUSER", "default", "resetchannels", "&system-alert*", "&tenantcast:*");
+      }
+      // the stream waits for its subscription, which does not come: it is not awaited here
+      http.getAsync("/api/sse/dashboard?access_token=" + new Tokens(vertx).forTenant("acme"));
+      ILoggingEvent refusal = awaitLine(lines, "refused a subscription");
+      System.out.printf("[cluster] %s: %s%n", refusal.getLevel(), refusal.getFormattedMessage());
+      assertTrue(refusal.getFormattedMessage().contains("NOPERM"), "Redis's reason is in the line");
+      assertEquals(Level.WARN, refusal.getLevel());
+      assertTrue(!refusal.getFormattedMessage().contains("refreshing the slot map"), "not taken for a move");
+    } finally {
+      logger.detachAppender(lines);
+    }
+  }
+
+  private static ILoggingEvent awaitLine(ListAppender<ILoggingEvent> lines, String part) {
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (System.currentTimeMillis() < deadline) {
+      List<ILoggingEvent> seen;
+      synchronized (lines) {
+        seen = List.copyOf(lines.list);
+      }
+      for (ILoggingEvent line : seen) {
+        if (line.getFormattedMessage().contains(part)) {
+          return line;
+        }
+      }
+      pause(50); // polling the log, with a deadline
+    }
+    throw new AssertionError("no log line with '" + part + "' within 10 s");
   }
 
   @Test
