@@ -27,11 +27,11 @@ import java.util.Set;
  * owns its slot, over one connection per such master, so a message crosses only its shard instead of every node. It
  * follows the cluster: a slot that moves away (the master pushes {@code sunsubscribe}), a MOVED answer, or a lost
  * master (failover) refresh the slot map and move the channels to their new masters; a map older than a master's own
- * word (see {@link #heldElsewhere}) is read again instead. The slot map is read from one
- * node at a time (the seeds, then every node of the last map), over a connection of its own: any live node knows the
- * whole map, and a cluster client would first need every master it believes in, the dead one included. Each master
- * connection has a canary channel in one of that master's slots, published every third of the timeout: a connection
- * that hears nothing for the whole timeout is dropped. Confined to the subscriber verticle's event loop.
+ * word (see {@link #heldElsewhere}) is read again instead. The slot map is read from one node at a time (the seeds,
+ * then every node of the last map), over a connection of its own: any live node knows the whole map, and a cluster
+ * client would first need every master it believes in, the dead one included. Each master connection has a canary
+ * channel in one of that master's slots, published every third of the timeout: a connection that hears nothing for the
+ * whole timeout is dropped. Confined to the subscriber verticle's event loop.
  */
 final class ShardedSubscriptions implements Subscriptions {
   private static final Logger LOG = LoggerFactory.getLogger(ShardedSubscriptions.class);
