@@ -1,9 +1,10 @@
 package dev.tenantcast.testing;
 
-import dev.tenantcast.redis.LocalRedisServer;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,7 +41,11 @@ final class RedisProcesses implements AutoCloseable {
     return node;
   }
 
-  /** Starts {@code redis-server <args>}, which listens on {@code port}, and waits until it accepts connections. */
+  /**
+   * Starts {@code redis-server <args>}, which listens on {@code port}, and waits until it answers PING. Accepting a
+   * connection is not enough: a cluster node listens on its client port before it binds its bus port, and exits when
+   * that port was taken meanwhile (one CI run's cluster then failed to form, "Connection refused").
+   */
   void start(int port, List<String> args) {
     List<String> command = new ArrayList<>(List.of("redis-server"));
     command.addAll(args);
@@ -49,7 +54,7 @@ final class RedisProcesses implements AutoCloseable {
       Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
       byPort.put(port, process);
       long deadline = System.currentTimeMillis() + 15_000;
-      while (!LocalRedisServer.accepts(port)) {
+      while (!answersPing(port)) {
         if (System.currentTimeMillis() > deadline || !process.isAlive()) {
           throw new AssertionError(String.join(" ", command) + " did not start (is redis-server 7 installed? "
               + "apt-get install redis-server): " + Files.readString(log));
@@ -61,6 +66,18 @@ final class RedisProcesses implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AssertionError(e);
+    }
+  }
+
+  /** Whether the redis-server on this port answers PING: its event loop runs, so every port it needs is bound. */
+  private static boolean answersPing(int port) {
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
+      socket.setSoTimeout(1000);
+      socket.getOutputStream().write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
+      return "+PONG\r\n".equals(new String(socket.getInputStream().readNBytes(7), StandardCharsets.US_ASCII));
+    } catch (IOException e) {
+      return false;
     }
   }
 
