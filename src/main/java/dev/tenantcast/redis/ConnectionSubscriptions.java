@@ -125,7 +125,7 @@ final class ConnectionSubscriptions implements Subscriptions {
     if (push.type() == ResponseType.ERROR) {
       // (P)SUBSCRIBE has no reply of its own: a refusal comes here (NOPERM: the Redis user may not use the channels)
       refusals.warn("refused", "Redis refused a subscription ({}); the events of its channels are not delivered "
-          + "until it is accepted", push.toString());
+          + "until the subscriber connects again and is accepted", push.toString());
       return;
     }
     if (push.size() < 3) {

@@ -342,7 +342,7 @@ final class ShardedSubscriptions implements Subscriptions {
         refreshSoon();
       } else {
         refusals.warn("refused", "Redis Cluster master {} refused a subscription ({}); the events of its channel are "
-            + "not delivered until it is accepted", node.endpoint, refusal);
+            + "not delivered until the subscriber asks again and is accepted", node.endpoint, refusal);
       }
       return;
     }
