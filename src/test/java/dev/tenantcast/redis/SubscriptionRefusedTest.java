@@ -1,9 +1,7 @@
 package dev.tenantcast.redis;
 
-import ch.qos.logback.classic.Logger;
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.tenantcast.testing.Http;
+import dev.tenantcast.testing.LogLines;
 import dev.tenantcast.testing.TestRedis;
 import dev.tenantcast.testing.TestService;
 import io.vertx.core.Vertx;
@@ -13,13 +11,9 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.slf4j.LoggerFactory;
-
-import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * A Redis whose user may not subscribe to the service's channels (an ACL without them): Redis refuses the
@@ -30,40 +24,17 @@ import static org.junit.jupiter.api.Assertions.fail;
 class SubscriptionRefusedTest {
   @Test
   void aSubscriptionThatRedisRefusesIsLoggedWithItsReasonAndTheServiceIsNotReady(Vertx vertx) throws Exception {
-    Logger logger = (Logger) LoggerFactory.getLogger(ConnectionSubscriptions.class);
-    ListAppender<ILoggingEvent> lines = new ListAppender<>();
-    lines.start();
-    logger.addAppender(lines);
-    try (TestRedis redis = TestRedis.start()) {
+    try (LogLines lines = LogLines.of(ConnectionSubscriptions.class.getName()); TestRedis redis = TestRedis.start()) {
       // the canary and the alerts stay allowed; the tenants' channels (subscribed by pattern, the default) do not
       redis.command(Request.cmd(Command.ACL).arg("SETUSER").arg("default").arg("resetchannels")
           .arg("&system-alert").arg("&tenantcast:*"));
       try (TestService service = TestService.startUnready(redis.url(), new JsonObject());
            Http http = new Http(vertx, service.port())) {
-        String refusal = awaitLine(lines, "refused a subscription");
+        String refusal = lines.await("refused a subscription").getFormattedMessage();
         assertTrue(refusal.contains("NOPERM"), "Redis's reason is in the line: " + refusal);
         assertEquals(503, http.get("/ready").status(), "not ready while the tenants' channels are refused");
         System.out.printf("[refused] %s%n", refusal);
       }
-    } finally {
-      logger.detachAppender(lines);
     }
-  }
-
-  private static String awaitLine(ListAppender<ILoggingEvent> lines, String part) throws InterruptedException {
-    long deadline = System.currentTimeMillis() + 10_000;
-    while (System.currentTimeMillis() < deadline) {
-      List<ILoggingEvent> seen;
-      synchronized (lines) {
-        seen = List.copyOf(lines.list);
-      }
-      for (ILoggingEvent line : seen) {
-        if (line.getFormattedMessage().contains(part)) {
-          return line.getFormattedMessage();
-        }
-      }
-      Thread.sleep(50); // polling the log, with a deadline
-    }
-    return fail("no log line with '" + part + "' within 10 s");
   }
 }

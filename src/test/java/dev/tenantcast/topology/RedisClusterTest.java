@@ -1,10 +1,9 @@
 package dev.tenantcast.topology;
 
 import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.core.read.ListAppender;
 import dev.tenantcast.testing.Http;
+import dev.tenantcast.testing.LogLines;
 import dev.tenantcast.testing.NumberedEvents;
 import dev.tenantcast.testing.SseClient;
 import dev.tenantcast.testing.SseEvent;
@@ -17,7 +16,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -28,6 +26,7 @@ import java.util.TreeSet;
 import java.util.function.BooleanSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -231,11 +230,8 @@ class RedisClusterTest {
    */
   @Test
   void aSubscriptionRefusedForWantOfPermissionIsLoggedNotTakenForAMove(Vertx vertx) throws Exception {
-    Logger logger = (Logger) LoggerFactory.getLogger("dev.tenantcast.redis.ShardedSubscriptions");
-    ListAppender<ILoggingEvent> lines = new ListAppender<>();
-    lines.start();
-    logger.addAppender(lines);
-    try (TestRedisCluster cluster = TestRedisCluster.start(); TestService service = service(cluster);
+    try (LogLines lines = LogLines.of("dev.tenantcast.redis.ShardedSubscriptions");
+         TestRedisCluster cluster = TestRedisCluster.start(); TestService service = service(cluster);
          Http http = new Http(vertx, service.port())) {
       for (int master : cluster.masters()) {
         // the canaries and the alerts stay allowed, the tenants' channels do not
@@ -243,31 +239,12 @@ class RedisClusterTest {
       }
       // the stream waits for its subscription, which does not come: it is not awaited here
       http.getAsync("/api/sse/dashboard?access_token=" + new Tokens(vertx).forTenant("acme"));
-      ILoggingEvent refusal = awaitLine(lines, "refused a subscription");
+      ILoggingEvent refusal = lines.await("refused a subscription");
       System.out.printf("[cluster] %s: %s%n", refusal.getLevel(), refusal.getFormattedMessage());
       assertTrue(refusal.getFormattedMessage().contains("NOPERM"), "Redis's reason is in the line");
       assertEquals(Level.WARN, refusal.getLevel());
-      assertTrue(!refusal.getFormattedMessage().contains("refreshing the slot map"), "not taken for a move");
-    } finally {
-      logger.detachAppender(lines);
+      assertFalse(refusal.getFormattedMessage().contains("refreshing the slot map"), "not taken for a move");
     }
-  }
-
-  private static ILoggingEvent awaitLine(ListAppender<ILoggingEvent> lines, String part) {
-    long deadline = System.currentTimeMillis() + 10_000;
-    while (System.currentTimeMillis() < deadline) {
-      List<ILoggingEvent> seen;
-      synchronized (lines) {
-        seen = List.copyOf(lines.list);
-      }
-      for (ILoggingEvent line : seen) {
-        if (line.getFormattedMessage().contains(part)) {
-          return line;
-        }
-      }
-      pause(50); // polling the log, with a deadline
-    }
-    throw new AssertionError("no log line with '" + part + "' within 10 s");
   }
 
   @Test
