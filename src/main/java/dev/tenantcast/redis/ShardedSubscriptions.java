@@ -13,8 +13,10 @@ import io.vertx.redis.client.ResponseType;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
@@ -27,11 +29,11 @@ import java.util.Set;
  * owns its slot, over one connection per such master, so a message crosses only its shard instead of every node. It
  * follows the cluster: a slot that moves away (the master pushes {@code sunsubscribe}), a MOVED answer, or a lost
  * master (failover) refresh the slot map and move the channels to their new masters; a map older than a master's own
- * word (see {@link #heldElsewhere}) is read again instead. The slot map is read from one node at a time (the seeds,
- * then every node of the last map), over a connection of its own: any live node knows the whole map, and a cluster
- * client would first need every master it believes in, the dead one included. Each master connection has a canary
- * channel in one of that master's slots, published every third of the timeout: a connection that hears nothing for the
- * whole timeout is dropped. Confined to the subscriber verticle's event loop.
+ * word (see {@link #heldElsewhere}) is read again instead, for up to the timeout. The slot map is read from one node
+ * at a time (the seeds, then every node of the last map), over a connection of its own: any live node knows the whole
+ * map, and a cluster client would first need every master it believes in, the dead one included. Each master
+ * connection has a canary channel in one of that master's slots, published every third of the timeout: a connection
+ * that hears nothing for the whole timeout is dropped. Confined to the subscriber verticle's event loop.
  */
 final class ShardedSubscriptions implements Subscriptions {
   private static final Logger LOG = LoggerFactory.getLogger(ShardedSubscriptions.class);
@@ -58,6 +60,8 @@ final class ShardedSubscriptions implements Subscriptions {
   private long lastRefreshMillis;
   private boolean refreshPending;
   private boolean slotMapFailing;
+  /** When the slot maps read began to contradict a master's confirmed subscription (0: they do not). */
+  private long contradictedSinceMillis;
   private boolean up;
   private boolean closed;
   private long watchdog = -1;
@@ -73,6 +77,13 @@ final class ShardedSubscriptions implements Subscriptions {
     final Redis canaryClient;
     final Set<String> channels = new LinkedHashSet<>();
     final Set<String> confirmed = new HashSet<>();
+    /**
+     * Our SSUBSCRIBEs and SUNSUBSCRIBEs not yet answered, oldest first: Redis answers each (one channel each), in
+     * order, with its push or an error. So the answer to our own SUNSUBSCRIBE is told from the master's word that a
+     * slot moved away, even when the channel is wanted here again meanwhile (a tenant's last stream closed and a new
+     * one opened within a round trip), and a refusal names its channel. Bounded by the commands in flight.
+     */
+    final Deque<Sent> awaiting = new ArrayDeque<>();
     String canary;
     long lastHeardMillis;
 
@@ -93,6 +104,7 @@ final class ShardedSubscriptions implements Subscriptions {
       connection.handler(push -> onPush(this, push));
       lastHeardMillis = System.currentTimeMillis();
       confirmed.clear();
+      awaiting.clear();
       all().forEach(channel -> subscribe(connection, channel));
       return Future.succeededFuture();
     }
@@ -107,8 +119,34 @@ final class ShardedSubscriptions implements Subscriptions {
 
     /** Its confirmation, or its refusal (a MOVED when the slot is elsewhere now), comes to {@link #onPush}. */
     void subscribe(RedisConnection connection, String channel) {
+      awaiting.add(new Sent(true, channel));
       connection.send(Request.cmd(Command.SSUBSCRIBE).arg(channel));
     }
+
+    /** Stops a channel here: it is no longer wanted, or its slot is elsewhere now. */
+    void unsubscribe(String channel) {
+      channels.remove(channel);
+      confirmed.remove(channel);
+      RedisConnection connection = link.connection();
+      if (connection != null) {
+        awaiting.add(new Sent(false, channel));
+        connection.send(Request.cmd(Command.SUNSUBSCRIBE).arg(channel));
+      }
+    }
+
+    /** Whether a push answers our oldest command in flight (which it then no longer awaits). */
+    boolean answers(boolean subscribe, String channel) {
+      Sent oldest = awaiting.peek();
+      if (oldest != null && oldest.subscribe() == subscribe && oldest.channel().equals(channel)) {
+        awaiting.poll();
+        return true;
+      }
+      return false;
+    }
+  }
+
+  /** A command sent on a master's subscriber connection, awaiting its answer. */
+  private record Sent(boolean subscribe, String channel) {
   }
 
   ShardedSubscriptions(Vertx vertx, List<String> seeds, String canaryPrefix, long minBackoffMillis,
@@ -146,12 +184,8 @@ final class ShardedSubscriptions implements Subscriptions {
     for (String channel : channels) {
       wanted.remove(channel);
       for (Node node : nodes.values()) {
-        if (node.channels.remove(channel)) {
-          node.confirmed.remove(channel);
-          RedisConnection connection = node.link.connection();
-          if (connection != null) {
-            connection.send(Request.cmd(Command.SUNSUBSCRIBE).arg(channel));
-          }
+        if (node.channels.contains(channel)) {
+          node.unsubscribe(channel);
         }
       }
     }
@@ -269,16 +303,28 @@ final class ShardedSubscriptions implements Subscriptions {
         slotMapFailing = false;
         LOG.info("Redis Cluster slot map read again");
       }
-      refreshBackoff.reset();
       ClusterSlots read = ClusterSlots.of(ar.result());
       knownNodes.addAll(read.nodes());
       String held = heldElsewhere(read);
-      if (held != null) {
+      long now = System.currentTimeMillis();
+      if (held != null && contradictedSinceMillis == 0) {
+        contradictedSinceMillis = now;
+      }
+      if (held != null && now - contradictedSinceMillis < timeoutMillis) {
         LOG.debug("Redis Cluster slot map from {} is older than its masters: {} is still subscribed where the map "
             + "says it is not; asking again", endpoint, held);
-        refreshSoon();
+        vertx.setTimer(refreshBackoff.next(), t -> refresh());
         return;
       }
+      if (held != null) {
+        // A master that the cluster replaced but that still answers us (cut off from the others) confirms what no
+        // publisher reaches any more: after the timeout, the maps' word wins, and a wrong one is refused with MOVED.
+        LOG.warn("Redis Cluster slot maps have put {} elsewhere than the master that confirms it for {} ms: moving "
+            + "it as they say", held, now - contradictedSinceMillis);
+        markDown(new IllegalStateException("slot maps put " + held + " elsewhere than the master that confirms it"));
+      }
+      contradictedSinceMillis = 0;
+      refreshBackoff.reset();
       slots = read;
       rebalance();
     });
@@ -305,12 +351,7 @@ final class ShardedSubscriptions implements Subscriptions {
     for (Node node : new ArrayList<>(nodes.values())) {
       for (String channel : new ArrayList<>(node.channels)) {
         if (!slots.owns(node.endpoint, channel)) {
-          node.channels.remove(channel);
-          node.confirmed.remove(channel);
-          RedisConnection connection = node.link.connection();
-          if (connection != null) {
-            connection.send(Request.cmd(Command.SUNSUBSCRIBE).arg(channel));
-          }
+          node.unsubscribe(channel);
         }
       }
       String canary = canaryFor(node.endpoint);
@@ -333,16 +374,19 @@ final class ShardedSubscriptions implements Subscriptions {
   private void onPush(Node node, Response push) {
     node.lastHeardMillis = System.currentTimeMillis();
     if (push.type() == ResponseType.ERROR) {
-      // SSUBSCRIBE has no reply of its own: its refusal comes here. A refusal that the map would not change (NOPERM:
-      // the Redis user may not use the channel) must not make it read again, in a loop, as a MOVED does.
+      // SSUBSCRIBE and SUNSUBSCRIBE have no reply of their own: a refusal comes here, answering the oldest in flight. A
+      // refusal that the map would not change (NOPERM: the Redis user may not use the channel) must not make it read
+      // again, in a loop, as a MOVED does.
+      Sent refused = node.awaiting.poll();
+      String channel = refused == null ? "a channel" : refused.channel();
       String refusal = push.toString();
       if (STALE_MAP_REFUSALS.stream().anyMatch(refusal::startsWith)) {
-        LOG.info("Redis Cluster master {} refused a subscription ({}): refreshing the slot map", node.endpoint,
-            refusal);
+        LOG.info("Redis Cluster master {} refused {} of {} ({}): refreshing the slot map", node.endpoint,
+            refused == null || refused.subscribe() ? "SSUBSCRIBE" : "SUNSUBSCRIBE", channel, refusal);
         refreshSoon();
       } else {
-        refusals.warn("refused", "Redis Cluster master {} refused a subscription ({}); the events of its channel are "
-            + "not delivered until the subscriber asks again and is accepted", node.endpoint, refusal);
+        refusals.warn("refused", "Redis Cluster master {} refused a subscription ({}) to {}; the events of the channel "
+            + "are not delivered until the subscriber asks again and is accepted", node.endpoint, refusal, channel);
       }
       return;
     }
@@ -357,6 +401,7 @@ final class ShardedSubscriptions implements Subscriptions {
         }
       }
       case "ssubscribe" -> {
+        node.answers(true, channel);
         node.confirmed.add(channel);
         if (!channel.equals(node.canary)) {
           listener.confirmed(channel);
@@ -365,6 +410,9 @@ final class ShardedSubscriptions implements Subscriptions {
       }
       case "sunsubscribe" -> {
         node.confirmed.remove(channel);
+        if (node.answers(false, channel)) {
+          return; // ours: if the channel is wanted here again, its SSUBSCRIBE went after it, and confirms it
+        }
         if (node.channels.contains(channel) || channel.equals(node.canary)) {
           // Pushed by the master itself: the slot moved away (resharding, failover). Until the channel is subscribed
           // on its new master its messages are missed, so the streams are told, and replay from history after.

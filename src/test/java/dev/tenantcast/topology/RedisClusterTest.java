@@ -242,6 +242,7 @@ class RedisClusterTest {
       ILoggingEvent refusal = lines.await("refused a subscription");
       System.out.printf("[cluster] %s: %s%n", refusal.getLevel(), refusal.getFormattedMessage());
       assertTrue(refusal.getFormattedMessage().contains("NOPERM"), "Redis's reason is in the line");
+      assertTrue(refusal.getFormattedMessage().contains("{tenant:acme}"), "so is the channel refused");
       assertEquals(Level.WARN, refusal.getLevel());
       assertFalse(refusal.getFormattedMessage().contains("refreshing the slot map"), "not taken for a move");
     }
