@@ -86,6 +86,8 @@ final class ShardedSubscriptions implements Subscriptions {
     final Deque<Sent> awaiting = new ArrayDeque<>();
     String canary;
     long lastHeardMillis;
+    /** Since when it has had no connection (creation, or the last loss); read only while it has none. */
+    long unconnectedSinceMillis = System.currentTimeMillis();
 
     Node(String endpoint) {
       this.endpoint = endpoint;
@@ -427,6 +429,7 @@ final class ShardedSubscriptions implements Subscriptions {
 
   private void lost(Node node, Throwable cause) {
     node.confirmed.clear();
+    node.unconnectedSinceMillis = System.currentTimeMillis();
     markDown(cause);
     refreshSoon(); // a failover moves its slots to a replica
   }
@@ -460,7 +463,16 @@ final class ShardedSubscriptions implements Subscriptions {
       refreshSoon(); // until the cluster has settled (a failover takes the cluster's node timeout, and more)
     }
     for (Node node : nodes.values()) {
-      if (node.link.connection() == null || node.canary == null) {
+      if (node.link.connection() == null) {
+        // A master that owns wanted channels and cannot be reached (a new one behind a wrong announced address, say):
+        // its channels' messages are missed, and a connection that never opens is never lost, so it is said here.
+        long unconnected = now - node.unconnectedSinceMillis;
+        if (!node.channels.isEmpty() && unconnected > timeoutMillis) {
+          markDown(new IllegalStateException("no connection to " + node.endpoint + " for " + unconnected + " ms"));
+        }
+        continue;
+      }
+      if (node.canary == null) {
         continue;
       }
       node.canaryClient.send(Request.cmd(Command.SPUBLISH).arg(node.canary).arg(now));
