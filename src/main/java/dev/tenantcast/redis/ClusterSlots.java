@@ -55,6 +55,16 @@ final class ClusterSlots {
     return range == null || range.getValue().getKey() < slot ? null : range.getValue().getValue();
   }
 
+  /** The first slot this master owns, or -1 when it owns none (it is not a master, or no longer). */
+  int firstSlotOf(String endpoint) {
+    for (Map.Entry<Integer, Map.Entry<Integer, String>> range : ranges.entrySet()) {
+      if (range.getValue().getValue().equals(endpoint)) {
+        return range.getKey();
+      }
+    }
+    return -1;
+  }
+
   /** Whether this master owns the slot of {@code key}. */
   boolean owns(String endpoint, String key) {
     return endpoint.equals(owner(key));

@@ -46,7 +46,7 @@ final class ShardedSubscriptions implements Subscriptions {
   /** Nodes to read the slot map from: the seeds first, then those of the last map. */
   private final Set<String> knownNodes = new LinkedHashSet<>();
   private int nextKnownNode;
-  private final String canaryPrefix;
+  private final CanaryNames canaries;
   private final long minBackoffMillis;
   private final long maxBackoffMillis;
   private final long timeoutMillis;
@@ -155,7 +155,7 @@ final class ShardedSubscriptions implements Subscriptions {
                        long maxBackoffMillis, long timeoutMillis, Listener listener) {
     this.vertx = vertx;
     this.knownNodes.addAll(seeds);
-    this.canaryPrefix = canaryPrefix;
+    this.canaries = new CanaryNames(canaryPrefix);
     this.minBackoffMillis = minBackoffMillis;
     this.maxBackoffMillis = maxBackoffMillis;
     this.timeoutMillis = timeoutMillis;
@@ -232,15 +232,10 @@ final class ShardedSubscriptions implements Subscriptions {
     return node;
   }
 
-  /** A canary channel in one of this master's slots. */
+  /** A canary channel in one of this master's slots, or null when it owns none. */
   private String canaryFor(String endpoint) {
-    for (int i = 0; i < 100_000; i++) {
-      String candidate = canaryPrefix + ":" + i;
-      if (slots.owns(endpoint, candidate)) {
-        return candidate;
-      }
-    }
-    return null;
+    int slot = slots.firstSlotOf(endpoint);
+    return slot < 0 ? null : canaries.forSlot(slot);
   }
 
   /**
