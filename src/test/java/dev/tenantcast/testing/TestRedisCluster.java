@@ -198,6 +198,24 @@ public final class TestRedisCluster implements AutoCloseable {
         + cli(livePorts().get(0), "CLUSTER", "NODES"));
   }
 
+  /**
+   * Makes the master on {@code port} announce {@code announced} as its client port (as a wrong
+   * {@code cluster-announce-port} would), and waits until every live node's slot map says so.
+   */
+  public void announcePort(int port, int announced) {
+    cli(port, "CONFIG", "SET", "cluster-announce-port", String.valueOf(announced));
+    String address = "127.0.0.1:" + announced;
+    long deadline = System.currentTimeMillis() + 30_000;
+    for (int node : livePorts()) {
+      while (!cli(node, "CLUSTER", "SLOTS").replace("\n", ":").contains(address)) {
+        if (System.currentTimeMillis() > deadline) {
+          throw new AssertionError("the node on " + node + " never announced " + address);
+        }
+        RedisProcesses.pause();
+      }
+    }
+  }
+
   /** Waits until every live node says the cluster is ok and every slot is served. */
   public void awaitHealthy() {
     long deadline = System.currentTimeMillis() + 30_000;
