@@ -1,8 +1,11 @@
 package dev.tenantcast.sse;
 
+import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.unix.Socket;
+import io.netty.channel.unix.UnixChannel;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.impl.MessageConsumerImpl;
 import io.vertx.core.http.HttpConnection;
@@ -54,6 +57,14 @@ final class VertxInternals {
       }
     }
     return encoder;
+  }
+
+  /**
+   * The socket of a channel of Netty's native transport (epoll here), so that a write may go to the kernel without
+   * Netty's outbound buffer; null on NIO.
+   */
+  static Socket nativeSocket(Channel channel) {
+    return channel instanceof UnixChannel unix && unix.fd() instanceof Socket socket ? socket : null;
   }
 
   /** Sets the kernel's send buffer of the connection's socket ({@code SO_SNDBUF}); Vert.x sets it per server only. */

@@ -6,7 +6,10 @@ import dev.tenantcast.testing.SseClient;
 import dev.tenantcast.testing.SseEvent;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -15,7 +18,11 @@ import io.vertx.junit5.VertxExtension;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -82,6 +89,64 @@ class StreamSinkTest {
         }
       } finally {
         streams.forEach(SseClient::close);
+      }
+    }
+  }
+
+  /**
+   * The service runs on Netty's native transport, as in production, where a frame with nothing waiting before it is
+   * sent to the socket itself. A client that stops reading fills the socket, so one frame is taken only in part, and
+   * its rest and the frames after it wait in Netty: once the client reads again, every event arrives whole, in order.
+   */
+  @Test
+  void aFrameTheSocketTakesOnlyInPartIsFinishedInOrderOnceTheClientReadsAgain(Vertx vertx) throws Exception {
+    try (ServiceFixture fixture = ServiceFixture.start(vertx, new JsonObject().put("http", new JsonObject()
+        .put("streamSendBufferBytes", 8192)))) {
+      assertTrue(fixture.service.vertx().isNativeTransportEnabled(), "the service runs on the native transport");
+      HttpClient client = vertx.createHttpClient(new HttpClientOptions().setReceiveBufferSize(8192));
+      try {
+        int events = 30;
+        Buffer received = Buffer.buffer();
+        AtomicInteger bytes = new AtomicInteger();
+        CompletableFuture<String> all = new CompletableFuture<>();
+        HttpClientResponse response = client.request(HttpMethod.GET, fixture.service.port(), "127.0.0.1",
+                "/api/sse/dashboard?access_token=" + fixture.tokens.forTenant("acme"))
+            .compose(request -> request.send())
+            .onSuccess(r -> r.handler(chunk -> {
+              received.appendBuffer(chunk); // on the client's event loop, one chunk after another
+              bytes.addAndGet(chunk.length());
+              String text = received.toString(StandardCharsets.UTF_8);
+              int last = text.indexOf("\"n\":" + (events - 1) + ",");
+              if (last >= 0 && text.indexOf("\n\n", last) > 0) { // the last event, to its end
+                all.complete(text);
+              }
+            }))
+            .await(10, TimeUnit.SECONDS);
+        assertEquals(200, response.statusCode());
+        fixture.service.awaitStats(s -> s.getJsonObject("connections").getInteger("total") == 1, "the stream");
+        response.pause(); // from here the client reads nothing: the socket fills up
+
+        String pad = "x".repeat(10_000);
+        fixture.redis.publishAll("notification-acme", java.util.stream.IntStream.range(0, events)
+            .mapToObj(n -> new JsonObject().put("n", n).put("pad", pad).encode()).toList());
+        fixture.service.awaitStats(s -> s.getJsonObject("messages").getLong("delivered") >= events,
+            "every event handed to the stream");
+        assertTrue(bytes.get() < events * pad.length(), "the socket filled up: only " + bytes.get() + " bytes read");
+
+        response.resume();
+        List<JsonObject> frames = all.get(10, TimeUnit.SECONDS).lines().filter(line -> line.startsWith("data: "))
+            .map(line -> new JsonObject(line.substring("data: ".length()))).toList();
+        assertEquals("CONNECTED", frames.get(0).getString("type"));
+        List<JsonObject> notifications = frames.stream().filter(f -> "NOTIFICATION".equals(f.getString("type")))
+            .toList();
+        assertEquals(events, notifications.size(), "every event, each whole");
+        for (int n = 0; n < events; n++) {
+          assertEquals(n, notifications.get(n).getJsonObject("data").getInteger("n"), "in order");
+          assertEquals(pad, notifications.get(n).getJsonObject("data").getString("pad"), "whole");
+        }
+        assertEquals(1, fixture.service.stats().getJsonObject("connections").getInteger("total"), "not cut");
+      } finally {
+        client.close();
       }
     }
   }
