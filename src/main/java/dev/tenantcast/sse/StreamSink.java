@@ -19,9 +19,9 @@ import java.util.List;
  * going through {@code response.write} costs a promise, a chunk header, a promise combiner and several buffer views
  * per write, which made it the largest allocation per delivery (see bench/RESULTS.md). Vert.x writes the head and
  * first chunk, and the last chunk at the end, through its encoder as usual; in between, the body is the same chunked
- * encoding, so the two paths agree. That holds only while nothing after the encoder handles outbound data
- * ({@link VertxInternals}): with a compressor there, or on another protocol (HTTP/2), frames go through
- * {@code response.write}.
+ * encoding, so the two paths agree. That holds only while nothing after the encoder handles outbound data and Vert.x
+ * holds no write back in a queue of its own (strict thread mode; {@link VertxInternals}): with a compressor there, or
+ * on another protocol (HTTP/2), frames go through {@code response.write}.
  */
 class StreamSink {
   private final HttpServerRequest request;
@@ -42,6 +42,11 @@ class StreamSink {
 
   /** Whether frames go below Vert.x's encoder (for tests). */
   boolean direct() {
+    return false;
+  }
+
+  /** Whether frames may go to the socket itself (for tests). */
+  boolean sendsToSocket() {
     return false;
   }
 
@@ -106,7 +111,7 @@ class StreamSink {
       super(request);
       this.encoder = encoder;
       this.channel = encoder.channel();
-      this.socket = VertxInternals.nativeSocket(channel);
+      this.socket = VertxInternals.nativeSocketIfSendsAreSafe(encoder);
     }
 
     /**
@@ -122,6 +127,11 @@ class StreamSink {
     @Override
     boolean direct() {
       return true;
+    }
+
+    @Override
+    boolean sendsToSocket() {
+      return socket != null;
     }
 
     @Override
@@ -163,8 +173,8 @@ class StreamSink {
       int sent;
       try {
         sent = socket.sendAddress(chunk.memoryAddress(), chunk.readerIndex(), chunk.writerIndex());
-      } catch (IOException e) {
-        return false;
+      } catch (IOException | RuntimeException e) {
+        return false; // Netty's own write meets it too, and closes the connection (ENOTCONN is unchecked)
       }
       if (sent < chunk.readableBytes()) {
         encoder.writeAndFlush(chunk.skipBytes(sent), encoder.voidPromise());

@@ -1,6 +1,5 @@
 package dev.tenantcast.sse;
 
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
@@ -9,8 +8,10 @@ import io.netty.channel.unix.UnixChannel;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.eventbus.impl.MessageConsumerImpl;
 import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.impl.Http1xServerConnection;
 import io.vertx.core.net.impl.ConnectionBase;
 
+import java.lang.reflect.Field;
 import java.util.List;
 import java.util.Set;
 
@@ -20,7 +21,9 @@ import java.util.Set;
  * {@code inflater} and {@code deflater} when (de)compression is on, {@code webSocketExtensionHandler} when WebSocket
  * compression is on (the default), {@code chunkedWriter} and {@code idle} when those features are in use, and
  * {@code handler} last; {@code h2c} after the encoder when HTTP/2 cleartext upgrade is on).
- * Recheck when the Vert.x BOM moves: StreamSinkTest fails if the pipeline changes shape.
+ * Handlers that Vert.x puts before the encoder ({@code ssl}, {@code globalTrafficShaping}, {@code logging}) see
+ * writes below the encoder but not sends to the socket. Recheck when the Vert.x BOM moves: StreamSinkTest fails if
+ * the pipeline changes shape.
  */
 final class VertxInternals {
   /** The HTTP/1.1 response encoder's name in the server pipeline. */
@@ -33,16 +36,20 @@ final class VertxInternals {
    * disables direct writes.
    */
   static final Set<String> SAFE_AFTER_ENCODER = Set.of("handler", "inflater", "webSocketExtensionHandler");
+  /** What may come before the encoder for a send to the socket to be the same as a write below it. */
+  static final Set<String> SAFE_BEFORE_ENCODER = Set.of("httpDecoder");
+  /** {@code Http1xServerConnection.strictThreadMode} (package-private), or null if this Vert.x has none. */
+  private static final Field STRICT_THREAD_MODE = strictThreadModeField();
 
   private VertxInternals() {
   }
 
   /**
-   * The HTTP/1.1 encoder's context of a server connection, when nothing after it would see outbound data; else null,
-   * and the caller writes through the response.
+   * The HTTP/1.1 encoder's context of a server connection, when nothing after it would see outbound data and Vert.x
+   * holds no message of its own back; else null, and the caller writes through the response.
    */
   static ChannelHandlerContext encoderContextIfDirectWritesAreSafe(HttpConnection connection) {
-    if (!(connection instanceof ConnectionBase base)) {
+    if (!(connection instanceof ConnectionBase base) || !strictThreadMode(connection)) {
       return null;
     }
     ChannelPipeline pipeline = base.channel().pipeline();
@@ -60,11 +67,42 @@ final class VertxInternals {
   }
 
   /**
-   * The socket of a channel of Netty's native transport (epoll here), so that a write may go to the kernel without
-   * Netty's outbound buffer; null on NIO.
+   * Whether Vert.x hands each write of the connection to the channel at once: in strict thread mode
+   * ({@code HttpServerOptions.setStrictThreadMode}). Otherwise it may hold writes in an outbound queue of its own,
+   * which a write below it would pass.
    */
-  static Socket nativeSocket(Channel channel) {
-    return channel instanceof UnixChannel unix && unix.fd() instanceof Socket socket ? socket : null;
+  private static boolean strictThreadMode(HttpConnection connection) {
+    try {
+      return connection instanceof Http1xServerConnection && STRICT_THREAD_MODE != null
+          && STRICT_THREAD_MODE.getBoolean(connection);
+    } catch (IllegalAccessException e) {
+      return false;
+    }
+  }
+
+  private static Field strictThreadModeField() {
+    try {
+      Field field = Http1xServerConnection.class.getDeclaredField("strictThreadMode");
+      field.setAccessible(true);
+      return field;
+    } catch (ReflectiveOperationException | RuntimeException e) {
+      return null;
+    }
+  }
+
+  /**
+   * The socket of the encoder's channel on Netty's native transport (epoll here), when nothing before the encoder
+   * would see a write below it, so that a write may go to the kernel without Netty's pipeline and outbound buffer;
+   * else null.
+   */
+  static Socket nativeSocketIfSendsAreSafe(ChannelHandlerContext encoder) {
+    List<String> names = encoder.pipeline().names();
+    for (String before : names.subList(0, names.indexOf(HTTP_ENCODER))) {
+      if (!SAFE_BEFORE_ENCODER.contains(before)) {
+        return null;
+      }
+    }
+    return encoder.channel() instanceof UnixChannel unix && unix.fd() instanceof Socket socket ? socket : null;
   }
 
   /** Sets the kernel's send buffer of the connection's socket ({@code SO_SNDBUF}); Vert.x sets it per server only. */

@@ -6,6 +6,7 @@ import dev.tenantcast.testing.SseClient;
 import dev.tenantcast.testing.SseEvent;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
@@ -35,32 +36,61 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(VertxExtension.class)
 class StreamSinkTest {
 
-  /** Which sink a real Vert.x server's request gets, with the given options. */
-  private static boolean directFor(Vertx vertx, HttpServerOptions options) throws Exception {
-    Promise<Boolean> direct = Promise.promise();
+  /** The sink a real Vert.x server's request gets, with the given options. */
+  private static StreamSink sinkFor(Vertx vertx, HttpServerOptions options) throws Exception {
+    Promise<StreamSink> sink = Promise.promise();
     HttpServer server = vertx.createHttpServer(options.setHost("127.0.0.1").setPort(0)).requestHandler(request -> {
-      direct.tryComplete(StreamSink.of(request).direct());
+      sink.tryComplete(StreamSink.of(request));
       request.response().end();
     }).listen().await(10, TimeUnit.SECONDS);
     try {
       vertx.createHttpClient().request(HttpMethod.GET, server.actualPort(), "127.0.0.1", "/")
           .compose(r -> r.send()).await(10, TimeUnit.SECONDS);
-      return direct.future().await(10, TimeUnit.SECONDS);
+      return sink.future().await(10, TimeUnit.SECONDS);
     } finally {
       server.close();
     }
   }
 
+  private static boolean directFor(Vertx vertx, HttpServerOptions options) throws Exception {
+    return sinkFor(vertx, options).direct();
+  }
+
+  /** As HttpVerticle sets it up. */
+  private static HttpServerOptions serviceOptions() {
+    return new HttpServerOptions().setStrictThreadMode(true).setHttp2ClearTextEnabled(false);
+  }
+
   @Test
   void theVertxPipelineIsTheShapeThatDirectWritesRelyOn(Vertx vertx) throws Exception {
-    assertTrue(directFor(vertx, new HttpServerOptions().setHttp2ClearTextEnabled(false)),
+    assertTrue(directFor(vertx, serviceOptions()),
         "Vert.x's HTTP/1.1 pipeline changed shape: recheck VertxInternals against this Vert.x version");
   }
 
   @Test
   void aCompressorAfterTheEncoderTurnsDirectWritesOff(Vertx vertx) throws Exception {
-    assertFalse(directFor(vertx, new HttpServerOptions().setCompressionSupported(true)));
-    assertFalse(directFor(vertx, new HttpServerOptions().setHttp2ClearTextEnabled(true)), "nor the h2c upgrader");
+    assertFalse(directFor(vertx, serviceOptions().setCompressionSupported(true)));
+    assertFalse(directFor(vertx, serviceOptions().setHttp2ClearTextEnabled(true)), "nor the h2c upgrader");
+  }
+
+  @Test
+  void withoutStrictThreadModeVertxMayHoldWritesBackSoNothingGoesBelowIt(Vertx vertx) throws Exception {
+    assertFalse(directFor(vertx, serviceOptions().setStrictThreadMode(false)));
+  }
+
+  @Test
+  void onTheNativeTransportFramesGoToTheSocketUnlessAHandlerBeforeTheEncoderWouldMissThem() throws Exception {
+    Vertx epoll = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
+    try {
+      assertTrue(epoll.isNativeTransportEnabled(), String.valueOf(epoll.unavailableNativeTransportCause()));
+      assertTrue(sinkFor(epoll, serviceOptions()).sendsToSocket(),
+          "Vert.x's pipeline before the HTTP/1.1 encoder changed shape: recheck VertxInternals");
+      StreamSink logged = sinkFor(epoll, serviceOptions().setLogActivity(true));
+      assertTrue(logged.direct(), "below the encoder, writes still pass the logging handler");
+      assertFalse(logged.sendsToSocket(), "a send to the socket would not");
+    } finally {
+      epoll.close().await(10, TimeUnit.SECONDS);
+    }
   }
 
   @Test
