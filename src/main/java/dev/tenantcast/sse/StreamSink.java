@@ -4,6 +4,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOutboundBuffer;
+import io.netty.channel.EventLoop;
 import io.netty.channel.unix.Socket;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
@@ -106,22 +107,31 @@ class StreamSink {
     private final ChannelHandlerContext encoder;
     private final Channel channel;
     private final Socket socket;
+    /** The channel's outbound buffer, which it keeps until it closes (null if it was closed already). */
+    private final ChannelOutboundBuffer outbound;
+    private final EventLoop loop;
 
     BelowEncoder(HttpServerRequest request, ChannelHandlerContext encoder) {
       super(request);
       this.encoder = encoder;
       this.channel = encoder.channel();
       this.socket = VertxInternals.nativeSocketIfSendsAreSafe(encoder);
+      this.outbound = channel.unsafe().outboundBuffer();
+      this.loop = channel.eventLoop();
     }
 
     /**
-     * The channel's own writability, which the stream buffer limit sets (its high water mark): what
-     * {@code writeQueueFull} answers too, without the five objects and the lock between the request and the channel:
-     * loading them for each stream and delivery was a fifth of the Java part of the writes in scenario b's profile.
+     * The writability of the channel's outbound buffer, which the stream buffer limit sets (its high water mark): what
+     * {@code writeQueueFull} answers too, read from the buffer itself. In scenario b each stream is written to once a
+     * second, so every object between the stream and the buffer is a cache miss at every delivery: the five between
+     * the request and the channel were a fifth of the Java part of the writes, and the channel and its
+     * {@code Unsafe} cost about 5 % of the server's CPU more (bench/results/archive/2026-12-03-b-direct-send/).
+     * A closed channel's buffer is no longer its channel's: then writes go to Netty, which drops them, until the close
+     * reaches the stream.
      */
     @Override
     boolean full() {
-      return !channel.isWritable();
+      return outbound == null || !outbound.isWritable();
     }
 
     @Override
@@ -163,11 +173,13 @@ class StreamSink {
      * each of those out of the CPU's cache (scenario b). What the kernel does not take goes on through Netty, which
      * waits for the socket to drain, so the bytes stay in order. False when nothing was sent: the caller writes through
      * Netty, which also meets any socket error and closes the connection as usual.
+     * <p>On the channel's event loop, an open socket is still this channel's: Netty closes the socket there, after it
+     * has let go of the outbound buffer and before the socket's number can be reused (with no SO_LINGER: see
+     * {@link VertxInternals#nativeSocketIfSendsAreSafe}).
      */
     private boolean sent(ByteBuf chunk) {
-      ChannelOutboundBuffer waiting = channel.unsafe().outboundBuffer();
-      if (socket == null || waiting == null || waiting.totalPendingWriteBytes() != 0 || !chunk.hasMemoryAddress()
-          || !channel.eventLoop().inEventLoop()) {
+      if (socket == null || !socket.isOpen() || outbound.totalPendingWriteBytes() != 0 || !chunk.hasMemoryAddress()
+          || !loop.inEventLoop()) {
         return false;
       }
       int sent;

@@ -1,5 +1,7 @@
 package dev.tenantcast.sse;
 
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelException;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
@@ -93,7 +95,7 @@ final class VertxInternals {
   /**
    * The socket of the encoder's channel on Netty's native transport (epoll here), when nothing before the encoder
    * would see a write below it, so that a write may go to the kernel without Netty's pipeline and outbound buffer;
-   * else null.
+   * else null. Not with SO_LINGER either: then Netty closes the socket on another thread, later than the channel.
    */
   static Socket nativeSocketIfSendsAreSafe(ChannelHandlerContext encoder) {
     List<String> names = encoder.pipeline().names();
@@ -102,7 +104,16 @@ final class VertxInternals {
         return null;
       }
     }
-    return encoder.channel() instanceof UnixChannel unix && unix.fd() instanceof Socket socket ? socket : null;
+    Channel channel = encoder.channel();
+    try {
+      Integer linger = channel.config().getOption(ChannelOption.SO_LINGER);
+      if (linger != null && linger > 0) {
+        return null;
+      }
+    } catch (ChannelException e) {
+      return null; // closed already
+    }
+    return channel instanceof UnixChannel unix && unix.fd() instanceof Socket socket ? socket : null;
   }
 
   /** Sets the kernel's send buffer of the connection's socket ({@code SO_SNDBUF}); Vert.x sets it per server only. */

@@ -79,7 +79,7 @@ class StreamSinkTest {
   }
 
   @Test
-  void onTheNativeTransportFramesGoToTheSocketUnlessAHandlerBeforeTheEncoderWouldMissThem() throws Exception {
+  void onTheNativeTransportFramesGoToTheSocketUnlessAHandlerBeforeTheEncoderMissesThemOrItLingers() throws Exception {
     Vertx epoll = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
     try {
       assertTrue(epoll.isNativeTransportEnabled(), String.valueOf(epoll.unavailableNativeTransportCause()));
@@ -88,6 +88,8 @@ class StreamSinkTest {
       StreamSink logged = sinkFor(epoll, serviceOptions().setLogActivity(true));
       assertTrue(logged.direct(), "below the encoder, writes still pass the logging handler");
       assertFalse(logged.sendsToSocket(), "a send to the socket would not");
+      assertFalse(sinkFor(epoll, serviceOptions().setSoLinger(1)).sendsToSocket(),
+          "with SO_LINGER, Netty closes the socket on another thread");
     } finally {
       epoll.close().await(10, TimeUnit.SECONDS);
     }
