@@ -175,11 +175,12 @@ class StreamSink {
      * Netty, which also meets any socket error and closes the connection as usual.
      * <p>On the channel's event loop, an open socket is still this channel's: Netty closes the socket there, after it
      * has let go of the outbound buffer and before the socket's number can be reused (with no SO_LINGER: see
-     * {@link VertxInternals#nativeSocketIfSendsAreSafe}).
+     * {@link VertxInternals#nativeSocketIfSendsAreSafe}). After some write errors Netty lets go of the buffer and
+     * shuts the socket's output down instead, leaving it open: checked too.
      */
     private boolean sent(ByteBuf chunk) {
-      if (socket == null || !socket.isOpen() || outbound.totalPendingWriteBytes() != 0 || !chunk.hasMemoryAddress()
-          || !loop.inEventLoop()) {
+      if (socket == null || outbound == null || !socket.isOpen() || socket.isOutputShutdown()
+          || outbound.totalPendingWriteBytes() != 0 || !chunk.hasMemoryAddress() || !loop.inEventLoop()) {
         return false;
       }
       int sent;
