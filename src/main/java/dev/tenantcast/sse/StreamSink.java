@@ -105,7 +105,6 @@ class StreamSink {
    */
   private static final class BelowEncoder extends StreamSink {
     private final ChannelHandlerContext encoder;
-    private final Channel channel;
     private final Socket socket;
     /** The channel's outbound buffer, which it keeps until it closes (null if it was closed already). */
     private final ChannelOutboundBuffer outbound;
@@ -113,8 +112,8 @@ class StreamSink {
 
     BelowEncoder(HttpServerRequest request, ChannelHandlerContext encoder) {
       super(request);
+      Channel channel = encoder.channel();
       this.encoder = encoder;
-      this.channel = encoder.channel();
       this.socket = VertxInternals.nativeSocketIfSendsAreSafe(encoder);
       this.outbound = channel.unsafe().outboundBuffer();
       this.loop = channel.eventLoop();
