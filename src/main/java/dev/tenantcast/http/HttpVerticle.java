@@ -100,18 +100,7 @@ public final class HttpVerticle extends VerticleBase {
     });
     router.route().failureHandler(HttpVerticle::failure);
 
-    server = vertx.createHttpServer(new HttpServerOptions().setHost(config.host()).setPort(config.port())
-            // Strict thread mode: every write to a connection happens on its own event loop (each instance writes
-            // only to the connections it accepted), so Vert.x skips its per-connection cross-thread outbound queue
-            // (~4.7 kB a stream).
-            .setStrictThreadMode(true)
-            // No HTTP/2 over cleartext: browsers use h2 only over TLS, and one h2c connection could carry many
-            // requests past the per-connection timeouts.
-            .setHttp2ClearTextEnabled(false)
-            // No WebSockets here: without their compression, no extension handler is added to each connection's
-            // pipeline, which every read, write and flush of a stream would pass through.
-            .setPerFrameWebSocketCompressionSupported(false)
-            .setPerMessageWebSocketCompressionSupported(false)
+    server = vertx.createHttpServer(serverOptions().setHost(config.host()).setPort(config.port())
             .setCompressionSupported(config.compression()))
         .connectionHandler(guard::onConnection)
         .requestHandler(request -> {
@@ -126,6 +115,25 @@ public final class HttpVerticle extends VerticleBase {
         .recover(e -> Future.failedFuture("cannot listen on " + config.host() + ":" + config.port() + ": "
             + e.getMessage()))
         .onSuccess(s -> LOG.info("HTTP listening on {}:{}", config.host(), s.actualPort()));
+  }
+
+  /**
+   * The server's options apart from the configured ones (address, compression); the streams' writes below Vert.x
+   * depend on them (StreamSinkTest checks them).
+   */
+  public static HttpServerOptions serverOptions() {
+    return new HttpServerOptions()
+        // Strict thread mode: every write to a connection happens on its own event loop (each instance writes
+        // only to the connections it accepted), so Vert.x skips its per-connection cross-thread outbound queue
+        // (~4.7 kB a stream), and holds no write back that a stream's write below it could pass.
+        .setStrictThreadMode(true)
+        // No HTTP/2 over cleartext: browsers use h2 only over TLS, and one h2c connection could carry many
+        // requests past the per-connection timeouts.
+        .setHttp2ClearTextEnabled(false)
+        // No WebSockets here: without their compression, no extension handler is added to each connection's
+        // pipeline, which every read, write and flush of a stream would pass through.
+        .setPerFrameWebSocketCompressionSupported(false)
+        .setPerMessageWebSocketCompressionSupported(false);
   }
 
   /**

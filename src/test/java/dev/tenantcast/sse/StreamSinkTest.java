@@ -1,5 +1,6 @@
 package dev.tenantcast.sse;
 
+import dev.tenantcast.http.HttpVerticle;
 import dev.tenantcast.testing.Http;
 import dev.tenantcast.testing.ServiceFixture;
 import dev.tenantcast.testing.SseClient;
@@ -56,26 +57,21 @@ class StreamSinkTest {
     return sinkFor(vertx, options).direct();
   }
 
-  /** As HttpVerticle sets it up. */
-  private static HttpServerOptions serviceOptions() {
-    return new HttpServerOptions().setStrictThreadMode(true).setHttp2ClearTextEnabled(false);
-  }
-
   @Test
   void theVertxPipelineIsTheShapeThatDirectWritesRelyOn(Vertx vertx) throws Exception {
-    assertTrue(directFor(vertx, serviceOptions()),
+    assertTrue(directFor(vertx, HttpVerticle.serverOptions()),
         "Vert.x's HTTP/1.1 pipeline changed shape: recheck VertxInternals against this Vert.x version");
   }
 
   @Test
   void aCompressorAfterTheEncoderTurnsDirectWritesOff(Vertx vertx) throws Exception {
-    assertFalse(directFor(vertx, serviceOptions().setCompressionSupported(true)));
-    assertFalse(directFor(vertx, serviceOptions().setHttp2ClearTextEnabled(true)), "nor the h2c upgrader");
+    assertFalse(directFor(vertx, HttpVerticle.serverOptions().setCompressionSupported(true)));
+    assertFalse(directFor(vertx, HttpVerticle.serverOptions().setHttp2ClearTextEnabled(true)), "nor the h2c upgrader");
   }
 
   @Test
   void withoutStrictThreadModeVertxMayHoldWritesBackSoNothingGoesBelowIt(Vertx vertx) throws Exception {
-    assertFalse(directFor(vertx, serviceOptions().setStrictThreadMode(false)));
+    assertFalse(directFor(vertx, HttpVerticle.serverOptions().setStrictThreadMode(false)));
   }
 
   @Test
@@ -83,12 +79,12 @@ class StreamSinkTest {
     Vertx epoll = Vertx.vertx(new VertxOptions().setPreferNativeTransport(true));
     try {
       assertTrue(epoll.isNativeTransportEnabled(), String.valueOf(epoll.unavailableNativeTransportCause()));
-      assertTrue(sinkFor(epoll, serviceOptions()).sendsToSocket(),
+      assertTrue(sinkFor(epoll, HttpVerticle.serverOptions()).sendsToSocket(),
           "Vert.x's pipeline before the HTTP/1.1 encoder changed shape: recheck VertxInternals");
-      StreamSink logged = sinkFor(epoll, serviceOptions().setLogActivity(true));
+      StreamSink logged = sinkFor(epoll, HttpVerticle.serverOptions().setLogActivity(true));
       assertTrue(logged.direct(), "below the encoder, writes still pass the logging handler");
       assertFalse(logged.sendsToSocket(), "a send to the socket would not");
-      assertFalse(sinkFor(epoll, serviceOptions().setSoLinger(1)).sendsToSocket(),
+      assertFalse(sinkFor(epoll, HttpVerticle.serverOptions().setSoLinger(1)).sendsToSocket(),
           "with SO_LINGER, Netty closes the socket on another thread");
     } finally {
       epoll.close().await(10, TimeUnit.SECONDS);
