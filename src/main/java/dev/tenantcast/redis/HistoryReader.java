@@ -83,7 +83,8 @@ final class HistoryReader {
     Key key = new Key(tenant, since);
     Future<Part> shared = reading.get(key);
     if (shared == null) {
-      // once more on a connection's failure: the reader opens a new one (after a failover, to the new master)
+      // once more on a connection's failure: the reader opens a new one, to the new master after a failover (on a
+      // cluster, the connection it keeps meanwhile finds the new master in the client's next slot map)
       shared = fromRedis(tenant, since).recover(e -> e instanceof Response ? Future.failedFuture(e)
           : fromRedis(tenant, since)).andThen(done -> reading.remove(key));
       reading.put(key, shared);

@@ -3,6 +3,7 @@ package dev.tenantcast.redis;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisClientType;
 import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.RedisOptions;
 import org.slf4j.Logger;
@@ -18,7 +19,13 @@ import java.util.function.Supplier;
  * and hands it to {@code onConnected} again. A connect that gets no answer within the timeout counts as failed: a
  * frozen Redis accepts TCP connections but never answers them. Each lost connection takes its client (and the
  * client's pools) with it: a Redis Cluster client that lived through a failover can keep pooled connections it never
- * gives back, and then waits on its own pool forever. Confined to the event loop of its verticle.
+ * gives back, and then waits on its own pool forever.
+ *
+ * <p>A Redis Cluster connection is one socket per node, and the Vert.x client opens one only when it reaches every node
+ * of the slot map: while a dead master is still in the map (until its replica takes over, or for good when it has
+ * none), no new one opens. So a cluster connection that loses a node is kept, serving the masters it still reaches,
+ * until its replacement is up; only the commands of the lost node's slots fail meanwhile. Confined to the event loop
+ * of its verticle.
  */
 final class RedisLink {
   private static final Logger LOG = LoggerFactory.getLogger(RedisLink.class);
@@ -33,6 +40,10 @@ final class RedisLink {
   private final Consumer<Throwable> onLost;
   private final long timeoutMillis;
   private RedisConnection connection;
+  /** A cluster connection that lost a node: kept until its replacement is up. */
+  private final boolean keptUntilReplaced;
+  /** The kept connection's client, closed with it once it is replaced. */
+  private Redis keptClient;
   private boolean closed;
 
   /**
@@ -48,6 +59,7 @@ final class RedisLink {
     this.timeoutMillis = timeoutMillis;
     this.onConnected = onConnected;
     this.onLost = onLost;
+    this.keptUntilReplaced = options.get().getType() == RedisClientType.CLUSTER;
   }
 
   /**
@@ -56,7 +68,7 @@ final class RedisLink {
    * resubscribes at once instead of at the next step of the backoff.
    */
   void open() {
-    if (closed || connection != null) {
+    if (closed || settled()) {
       return;
     }
     if (client == null) {
@@ -76,9 +88,17 @@ final class RedisLink {
         return;
       }
       RedisConnection conn = ar.result();
-      if (closed || connection != null) {
+      if (closed || settled()) {
         conn.close(); // another attempt won
         return;
+      }
+      if (connection != null) {
+        LOG.info("Redis {} connection replaced: every node of the cluster answers again", name);
+        // closed once what was sent on it has had its answer: closing now would fail commands that Redis carried out
+        RedisConnection kept = connection;
+        Redis keptOf = keptClient;
+        vertx.setTimer(timeoutMillis, t -> retire(kept, keptOf));
+        keptClient = null;
       }
       connection = conn;
       conn.endHandler(v -> lost(conn, null));
@@ -104,21 +124,30 @@ final class RedisLink {
     closed = true;
     RedisConnection conn = connection;
     connection = null;
-    Redis last = client;
+    Redis last = keptClient != null ? keptClient : client;
+    Redis attempting = keptClient != null ? client : null;
     client = null;
+    keptClient = null;
     Future<Void> closing = conn == null ? Future.succeededFuture() : conn.close().otherwiseEmpty();
+    if (attempting != null) {
+      closing = closing.eventually(attempting::close);
+    }
     return last == null ? closing : closing.eventually(last::close);
   }
 
   // Both the end and the exception handler may fire for one socket; only the first counts.
   private void lost(RedisConnection conn, Throwable cause) {
-    if (conn != connection) {
-      return;
+    if (conn != connection || keptClient != null) {
+      return; // not the current connection, or already being replaced
     }
-    connection = null;
     Redis last = client;
     client = null;
-    conn.close().eventually(last::close);
+    if (keptUntilReplaced && !closed) {
+      keptClient = last;
+    } else {
+      connection = null;
+      retire(conn, last);
+    }
     if (closed) {
       return;
     }
@@ -126,13 +155,27 @@ final class RedisLink {
     retryLater(cause);
   }
 
+  /** Connected, and not replacing a kept connection. */
+  private boolean settled() {
+    return connection != null && keptClient == null;
+  }
+
+  private static void retire(RedisConnection conn, Redis client) {
+    conn.close().eventually(client::close);
+  }
+
   private void retryLater(Throwable cause) {
-    if (closed || connection != null) {
+    if (closed || settled()) {
       return;
     }
     long delay = backoff.next();
-    LOG.warn("Redis {} connection unavailable ({}); retrying in {} ms", name,
-        cause == null ? "connection closed" : cause.getMessage(), delay);
+    String reason = cause == null ? "connection closed" : cause.getMessage();
+    if (connection != null) {
+      LOG.warn("Redis {} connection lost a node of the cluster ({}); it keeps serving the others, and a new one is "
+          + "tried in {} ms", name, reason, delay);
+    } else {
+      LOG.warn("Redis {} connection unavailable ({}); retrying in {} ms", name, reason, delay);
+    }
     vertx.setTimer(delay, t -> open());
   }
 }

@@ -1,9 +1,11 @@
 package dev.tenantcast.redis;
 
+import dev.tenantcast.log.RateLimitedLog;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisClientType;
 import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
@@ -22,23 +24,33 @@ import java.util.function.Supplier;
  * under a burst (a thousand tenants' first reads at once) or after a failover its pools fail or wait forever; one
  * cluster connection routes each command to its slot's master and pipelines them all. Every command has a deadline,
  * and a command that misses it, or fails for any reason other than a Redis error reply, retires the connection and
- * its client; the next command opens new ones. Confined to the event loop of its verticle.
+ * its client; the next command opens new ones. A Redis Cluster connection that fails this way is kept until its
+ * replacement is up, as {@link RedisLink} says why: a new one cannot open while a dead master is in the slot map, and
+ * the old one still reaches every other master. Confined to the event loop of its verticle.
  */
 final class RenewingRedis {
   private static final Logger LOG = LoggerFactory.getLogger(RenewingRedis.class);
+  private static final long KEPT_LOG_MILLIS = 10_000;
 
   private final Vertx vertx;
   private final String name;
   private final Supplier<RedisOptions> options;
   private final long timeoutMillis;
+  private final boolean keptUntilReplaced;
   private Redis client;
   private Future<RedisConnection> connection;
+  /** A cluster connection's replacement being opened while it is kept, or null. */
+  private Future<RedisConnection> replacement;
+  private Redis replacementClient;
+  /** A kept connection is tried again after each failed command of the lost node's slots: said once in a while. */
+  private final RateLimitedLog keptLog = new RateLimitedLog(LOG, KEPT_LOG_MILLIS);
 
   RenewingRedis(Vertx vertx, String name, Supplier<RedisOptions> options, long timeoutMillis) {
     this.vertx = vertx;
     this.name = name;
     this.options = options;
     this.timeoutMillis = timeoutMillis;
+    this.keptUntilReplaced = options.get().getType() == RedisClientType.CLUSTER;
   }
 
   Future<Response> send(Request request) {
@@ -50,26 +62,36 @@ final class RenewingRedis {
   }
 
   Future<Void> close() {
-    Redis last = client;
-    Future<RedisConnection> open = connection;
+    Future<Void> replacing = close(replacementClient, replacement);
+    replacementClient = null;
+    replacement = null;
+    Future<Void> closing = close(client, connection);
     client = null;
     connection = null;
-    if (last == null) {
+    return Future.join(replacing, closing).mapEmpty();
+  }
+
+  private static Future<Void> close(Redis client, Future<RedisConnection> connection) {
+    if (client == null) {
       return Future.succeededFuture();
     }
-    return open.transform(ar -> ar.succeeded() ? ar.result().close() : Future.<Void>succeededFuture())
-        .eventually(last::close);
+    return connection.transform(ar -> ar.succeeded() ? ar.result().close() : Future.<Void>succeededFuture())
+        .eventually(client::close);
+  }
+
+  private Future<RedisConnection> open(Redis with) {
+    Future<RedisConnection> opening = with.connect();
+    opening.onSuccess(c -> {
+      c.endHandler(v -> retire(opening, "connection closed"));
+      c.exceptionHandler(e -> retire(opening, String.valueOf(e.getMessage())));
+    });
+    return opening;
   }
 
   private <T> Future<T> withConnection(Function<RedisConnection, Future<T>> command) {
     if (connection == null) {
       client = Redis.createClient(vertx, options.get());
-      Future<RedisConnection> opening = client.connect();
-      opening.onSuccess(c -> {
-        c.endHandler(v -> retire(opening, "connection closed"));
-        c.exceptionHandler(e -> retire(opening, String.valueOf(e.getMessage())));
-      });
-      connection = opening;
+      connection = open(client);
     }
     Future<RedisConnection> used = connection;
     Promise<T> result = Promise.promise();
@@ -94,9 +116,41 @@ final class RenewingRedis {
   }
 
   private void retire(Future<RedisConnection> used, String reason) {
-    if (connection == used) {
-      LOG.warn("Redis {} connection replaced ({})", name, reason.lines().findFirst().orElse(reason));
-      close();
+    if (connection != used) {
+      return;
     }
+    String why = reason.lines().findFirst().orElse(reason);
+    if (!keptUntilReplaced || !used.succeeded()) {
+      LOG.warn("Redis {} connection replaced ({})", name, why);
+      close();
+      return;
+    }
+    if (replacement != null) {
+      return; // already being replaced
+    }
+    keptLog.warn("kept", "Redis {} cluster connection failed a command ({}); it keeps serving while a new one opens",
+        name, why);
+    Redis next = Redis.createClient(vertx, options.get());
+    Future<RedisConnection> opening = open(next);
+    replacement = opening;
+    replacementClient = next;
+    opening.onComplete(ar -> {
+      if (replacement != opening) {
+        return; // closed meanwhile, the attempt with it
+      }
+      replacement = null;
+      replacementClient = null;
+      if (ar.failed()) {
+        next.close(); // the next failed command tries again
+        return;
+      }
+      LOG.info("Redis {} cluster connection replaced", name);
+      // closed once every command sent on it has had its answer or its deadline
+      Redis kept = client;
+      Future<RedisConnection> keptConnection = connection;
+      vertx.setTimer(timeoutMillis, t -> close(kept, keptConnection));
+      client = next;
+      connection = opening;
+    });
   }
 }

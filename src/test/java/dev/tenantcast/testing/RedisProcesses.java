@@ -21,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 final class RedisProcesses implements AutoCloseable {
   private final Path dir;
   private final Map<Integer, Process> byPort = new HashMap<>();
+  private final Map<Integer, List<String>> argsByPort = new HashMap<>();
 
   RedisProcesses(String name) {
     try {
@@ -51,8 +52,10 @@ final class RedisProcesses implements AutoCloseable {
     command.addAll(args);
     Path log = dir(port).resolve("log");
     try {
-      Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      Process process = new ProcessBuilder(command).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
       byPort.put(port, process);
+      argsByPort.put(port, List.copyOf(args));
       long deadline = System.currentTimeMillis() + 15_000;
       while (!answersPing(port)) {
         if (System.currentTimeMillis() > deadline || !process.isAlive()) {
@@ -95,6 +98,11 @@ final class RedisProcesses implements AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /** Starts the killed process on this port again, with its arguments and directory (a cluster node its nodes.conf). */
+  void restart(int port) {
+    start(port, argsByPort.get(port));
   }
 
   /** Runs redis-cli against a port and returns its output; fails on a non-zero exit. */

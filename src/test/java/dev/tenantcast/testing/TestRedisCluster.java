@@ -181,6 +181,65 @@ public final class TestRedisCluster implements AutoCloseable {
     processes.kill(port);
   }
 
+  /** Starts a killed node again on its port, with its cluster config: it rejoins with the role and slots it had. */
+  public void restart(int port) {
+    processes.restart(port);
+  }
+
+  /** The port of a replica of the master on {@code masterPort}. */
+  public int replicaOf(int masterPort) {
+    String masterId = nodeId(masterPort);
+    for (String line : cli(masterPort, "CLUSTER", "NODES").split("\n")) {
+      String[] fields = line.split(" ");
+      if (fields[2].contains("slave") && fields[3].equals(masterId)) {
+        return Integer.parseInt(fields[1].split("[:@]")[1]);
+      }
+    }
+    throw new AssertionError("the master on " + masterPort + " has no replica");
+  }
+
+  /** How many slots the node on {@code port} serves, by the cluster's own view. */
+  public int slotsOf(int port) {
+    int slots = 0;
+    for (String line : cli(livePorts().get(0), "CLUSTER", "NODES").split("\n")) {
+      String[] fields = line.split(" ");
+      if (!fields[1].startsWith("127.0.0.1:" + port + "@")) {
+        continue;
+      }
+      for (int i = 8; i < fields.length; i++) {
+        if (!fields[i].startsWith("[")) {
+          String[] range = fields[i].split("-");
+          slots += range.length > 1 ? Integer.parseInt(range[1]) - Integer.parseInt(range[0]) + 1 : 1;
+        }
+      }
+    }
+    return slots;
+  }
+
+  /** Waits until every live node says the cluster is down (a slot that no live master serves). */
+  public void awaitDown() {
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (!livePorts().stream().allMatch(p -> cli(p, "CLUSTER", "INFO").contains("cluster_state:fail"))) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("the cluster never went down: " + cli(livePorts().get(0), "CLUSTER", "INFO"));
+      }
+      RedisProcesses.pause();
+    }
+  }
+
+  /** Calls of a command (as INFO commandstats names it, e.g. {@code cluster|slots}) on every live node together. */
+  public long calls(String command) {
+    long calls = 0;
+    for (int port : livePorts()) {
+      for (String line : cli(port, "INFO", "commandstats").split("\n")) {
+        if (line.startsWith("cmdstat_" + command + ":calls=")) {
+          calls += Long.parseLong(line.substring(line.indexOf('=') + 1, line.indexOf(',')));
+        }
+      }
+    }
+    return calls;
+  }
+
   /** Waits until the cluster has promoted a replica in place of the killed master on {@code port}. */
   public void awaitFailover(int port) {
     long deadline = System.currentTimeMillis() + 30_000;

@@ -170,12 +170,7 @@ class RedisClusterTest {
         pause(3000);
         stopQuietly(events);
       });
-      events.startPublishing(http, tokens.forTenant("acme", "publisher"), "acme", RATE);
-      operator.start();
-      events.read(stream, System.currentTimeMillis() + 30_000, () -> !operator.isAlive());
-      operator.join();
-      events.read(stream, System.currentTimeMillis() + 2000);
-      stream.close();
+      throughFault(operator, http, tokens, new Watched("acme", stream, events));
 
       NumberedEvents.Figures figures = events.figures();
       NumberedEvents.Received restored = events.first("STATUS", "RESTORED");
@@ -277,19 +272,8 @@ class RedisClusterTest {
         stopQuietly(events);
         stopQuietly(otherEvents);
       });
-      events.startPublishing(http, tokens.forTenant("acme", "publisher"), "acme", RATE);
-      otherEvents.startPublishing(http, tokens.forTenant(bystander, "publisher"), bystander, RATE);
-      operator.start();
-      Thread otherReader = new Thread(() -> otherEvents.read(other, System.currentTimeMillis() + 40_000,
-          () -> !operator.isAlive()));
-      otherReader.start();
-      events.read(stream, System.currentTimeMillis() + 40_000, () -> !operator.isAlive());
-      operator.join();
-      otherReader.join();
-      events.read(stream, System.currentTimeMillis() + 2000);
-      otherEvents.read(other, System.currentTimeMillis() + 1000);
-      stream.close();
-      other.close();
+      throughFault(operator, http, tokens, new Watched("acme", stream, events),
+          new Watched(bystander, other, otherEvents));
 
       NumberedEvents.Received degraded = events.first("STATUS", "DEGRADED");
       NumberedEvents.Received restored = events.first("STATUS", "RESTORED");
@@ -311,6 +295,179 @@ class RedisClusterTest {
       assertEquals(0, otherEvents.figures().duplicated());
       assertTrue(figures.received() > 0 && events.order().get(events.order().size() - 1) > figures.sent() - RATE,
           "deliveries flow again after the failover");
+    }
+  }
+
+  /**
+   * A master lost with its replica, on a cluster told to serve the slots it still covers
+   * ({@code cluster-require-full-coverage no}): only that master's tenants may lose anything. Every other tenant keeps
+   * publishing, and a tenant's first stream opens (its history read from its own master), for as long as the master is
+   * away; its own tenants are refused (503) and told, and recover once it is back.
+   */
+  @Test
+  void aMasterLostWithItsReplicaCostsOnlyItsOwnTenantsWhereTheClusterServesTheRest(Vertx vertx) throws Exception {
+    try (TestRedisCluster cluster = TestRedisCluster.start(); TestService service = service(cluster);
+         Http http = new Http(vertx, service.port())) {
+      for (int master : cluster.masters()) {
+        cluster.cli(master, "CONFIG", "SET", "cluster-require-full-coverage", "no");
+        cluster.cli(cluster.replicaOf(master), "CONFIG", "SET", "cluster-require-full-coverage", "no");
+      }
+      Tokens tokens = new Tokens(vertx);
+      int victim = cluster.masterOf("{tenant:acme}");
+      int replica = cluster.replicaOf(victim);
+      Map<String, Integer> others = tenantsOnEveryMaster(cluster, 2);
+      others.values().removeIf(master -> master == victim);
+      String bystander = others.keySet().iterator().next();
+      String newcomer = others.keySet().stream().skip(1).findFirst().orElseThrow();
+      int slots = cluster.slotsOf(victim);
+      SseClient stream = SseClient.open(vertx, service.port(), tokens.forTenant("acme"));
+      SseClient other = SseClient.open(vertx, service.port(), tokens.forTenant(bystander));
+      assertEquals("CONNECTED", stream.next().type());
+      assertEquals("CONNECTED", other.next().type());
+      NumberedEvents events = new NumberedEvents();
+      NumberedEvents otherEvents = new NumberedEvents();
+      long[] at = new long[3]; // killed, restarted, healthy again
+      String[] newcomerSaw = new String[2];
+      Thread operator = new Thread(() -> {
+        pause(2000);
+        at[0] = System.currentTimeMillis();
+        cluster.kill(replica);
+        cluster.kill(victim);
+        await(() -> cluster.cli(others.get(bystander), "CLUSTER", "INFO").contains("cluster_slots_fail:" + slots),
+            "the cluster marked the master failed");
+        // a tenant with no stream yet: its history is read from Redis, from its own master
+        try (SseClient first = SseClient.open(vertx, service.port(), tokens.forTenant(newcomer))) {
+          newcomerSaw[0] = first.next().type();
+          http.postJson("/api/events", tokens.forTenant(newcomer, "publisher"), new JsonObject()
+              .put("tenant", newcomer).put("type", "NOTIFICATION").put("data", new JsonObject()).encode());
+          newcomerSaw[1] = first.nextContent().type();
+        }
+        pause(3000); // the schedule of the outage
+        at[1] = System.currentTimeMillis();
+        cluster.restart(victim);
+        cluster.awaitHealthy();
+        at[2] = System.currentTimeMillis();
+        pause(3000);
+        stopQuietly(events);
+        stopQuietly(otherEvents);
+      });
+      throughFault(operator, http, tokens, new Watched("acme", stream, events),
+          new Watched(bystander, other, otherEvents));
+
+      NumberedEvents.Received restored = events.first("STATUS", "RESTORED");
+      NumberedEvents.Figures figures = events.figures();
+      NumberedEvents.Figures otherFigures = otherEvents.figures();
+      System.out.printf("[cluster] master %d of acme and its replica %d killed, full coverage not required, the "
+              + "master restarted %d ms later: acme %s; %s on another master %s; a new tenant's first stream during "
+              + "the outage: %s then %s; acme restored %d ms after the restart (%d ms after the cluster said ok)%n",
+          victim, replica, at[1] - at[0], figures, bystander, otherFigures, newcomerSaw[0], newcomerSaw[1],
+          restored == null ? -1 : restored.atMillis() - at[1], restored == null ? -1 : restored.atMillis() - at[2]);
+      assertEquals(0, otherFigures.refused(), "the other master's tenant published throughout: " + otherFigures);
+      assertEquals(0, otherFigures.lost());
+      assertEquals(0, otherFigures.duplicated());
+      assertEquals("CONNECTED", newcomerSaw[0], "a first stream opened on a live master during the outage");
+      assertEquals("NOTIFICATION", newcomerSaw[1], "and got its event");
+      assertTrue(figures.refused() > 0, "the dead master's tenant was refused, not silently dropped: " + figures);
+      assertNotNull(events.first("STATUS", "DEGRADED"), "and its streams were told");
+      assertNotNull(restored, "and that delivery was restored");
+      assertEquals(0, figures.lost(), "every accepted event arrived");
+      assertEquals(0, figures.duplicated());
+      assertTrue(events.order().get(events.order().size() - 1) > figures.sent() - RATE,
+          "deliveries flow again once the master is back");
+    }
+  }
+
+  /**
+   * A master lost together with its replica leaves slots that no master serves: the cluster refuses everything
+   * (CLUSTERDOWN) until the master comes back, which may take an operator minutes. Meanwhile the service watches the
+   * cluster without hammering it (each slot map read opens a connection), and follows it once it is back: the
+   * publisher's connection, kept while it lost a node, is replaced when the master answers again at its old address.
+   */
+  @Test
+  void aClusterDownUntilAnOperatorRestartsAMasterIsWatchedCalmlyAndFollowedOnceBack(Vertx vertx) throws Exception {
+    int maxGap = 1000; // the default redis.reconnectMaxMillis (the tests' own is 500)
+    try (TestRedisCluster cluster = TestRedisCluster.start();
+         TestService service = TestService.start(cluster.endpoints().get(0), clusterConfig(cluster)
+             .put("redis", clusterConfig(cluster).getJsonObject("redis").put("reconnectMaxMillis", maxGap)));
+         Http http = new Http(vertx, service.port())) {
+      Tokens tokens = new Tokens(vertx);
+      int victim = cluster.masterOf("{tenant:acme}");
+      int replica = cluster.replicaOf(victim);
+      SseClient stream = SseClient.open(vertx, service.port(), tokens.forTenant("acme"));
+      assertEquals("CONNECTED", stream.next().type());
+      NumberedEvents events = new NumberedEvents();
+      long[] at = new long[3]; // killed, restarted, healthy again
+      long[] slotMapReads = new long[1];
+      long window = 5000;
+      Thread operator = new Thread(() -> {
+        pause(2000);
+        at[0] = System.currentTimeMillis();
+        cluster.kill(replica);
+        cluster.kill(victim);
+        cluster.awaitDown();
+        pause(2000); // the subscriber's first, quick reads of the failure
+        long before = cluster.calls("cluster|slots");
+        pause(window); // the schedule of the outage: an operator's time to act
+        slotMapReads[0] = cluster.calls("cluster|slots") - before;
+        at[1] = System.currentTimeMillis();
+        cluster.restart(victim);
+        cluster.awaitHealthy();
+        at[2] = System.currentTimeMillis();
+        pause(3000);
+        stopQuietly(events);
+      });
+      throughFault(operator, http, tokens, new Watched("acme", stream, events));
+
+      NumberedEvents.Received degraded = events.first("STATUS", "DEGRADED");
+      NumberedEvents.Received restored = events.first("STATUS", "RESTORED");
+      NumberedEvents.Figures figures = events.figures();
+      System.out.printf("[cluster] master %d of acme and its replica %d killed, the master restarted %d ms later: %s; "
+              + "detected after %d ms; slot map read %d times in %d ms of the outage; deliveries restored %d ms after "
+              + "the restart (%d ms after the cluster said ok)%n", victim, replica, at[1] - at[0], figures,
+          degraded == null ? -1 : degraded.atMillis() - at[0], slotMapReads[0], window,
+          restored == null ? -1 : restored.atMillis() - at[1], restored == null ? -1 : restored.atMillis() - at[2]);
+      assertNotNull(degraded, "the streams were told that delivery is degraded");
+      assertNotNull(restored, "and that it was restored");
+      assertTrue(restored.atMillis() > at[1], "restored once the master was back");
+      assertTrue(slotMapReads[0] >= 1, "the subscriber kept watching the cluster");
+      // each reader at most once a second or so: the subscriptions' watchdog, the publisher's kept connection (its
+      // client's slot map cache), and the publisher's new connections (at least reconnectMaxMillis / 2 apart)
+      assertTrue(slotMapReads[0] <= 4 * window / maxGap, "slot map reads in " + window + " ms: " + slotMapReads[0]);
+      assertEquals(0, figures.lost(), "every accepted event arrived");
+      assertEquals(0, figures.duplicated());
+      assertTrue(events.order().get(events.order().size() - 1) > figures.sent() - RATE,
+          "deliveries flow again after the outage");
+    }
+  }
+
+  /** A tenant's stream watched through a fault, with the numbered events published to the tenant. */
+  record Watched(String tenant, SseClient stream, NumberedEvents events) {
+  }
+
+  /**
+   * Publishes numbered events to each watched tenant while the operator plays its fault (it stops the publishers when
+   * it is done), reads each stream until then and 2 s more for what is still on its way, and closes the streams.
+   */
+  static void throughFault(Thread operator, Http http, Tokens tokens, Watched... watched) throws InterruptedException {
+    for (Watched w : watched) {
+      w.events().startPublishing(http, tokens.forTenant(w.tenant(), "publisher"), w.tenant(), RATE);
+    }
+    operator.start();
+    List<Thread> readers = new ArrayList<>();
+    for (Watched w : watched) {
+      Thread reader = new Thread(() -> {
+        w.events().read(w.stream(), System.currentTimeMillis() + 60_000, () -> !operator.isAlive());
+        w.events().read(w.stream(), System.currentTimeMillis() + 2000);
+      });
+      reader.start();
+      readers.add(reader);
+    }
+    operator.join();
+    for (Thread reader : readers) {
+      reader.join();
+    }
+    for (Watched w : watched) {
+      w.stream().close();
     }
   }
 

@@ -60,12 +60,7 @@ class SentinelTest {
         readiness.add(RedisClusterTest.readyStatus(http, 200));
         stopQuietly(events);
       });
-      events.startPublishing(http, tokens.forTenant("acme", "publisher"), "acme", RATE);
-      operator.start();
-      events.read(stream, System.currentTimeMillis() + 60_000, () -> !operator.isAlive());
-      operator.join();
-      events.read(stream, System.currentTimeMillis() + 2000);
-      stream.close();
+      RedisClusterTest.throughFault(operator, http, tokens, new RedisClusterTest.Watched("acme", stream, events));
 
       NumberedEvents.Received degraded = events.first("STATUS", "DEGRADED");
       NumberedEvents.Received restored = events.first("STATUS", "RESTORED");
