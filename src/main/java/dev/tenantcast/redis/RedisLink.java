@@ -1,5 +1,6 @@
 package dev.tenantcast.redis;
 
+import dev.tenantcast.log.RateLimitedLog;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
@@ -29,6 +30,7 @@ import java.util.function.Supplier;
  */
 final class RedisLink {
   private static final Logger LOG = LoggerFactory.getLogger(RedisLink.class);
+  private static final long RETRY_LOG_MILLIS = 10_000;
 
   private final Vertx vertx;
   private final String name;
@@ -45,6 +47,7 @@ final class RedisLink {
   /** The kept connection's client, closed with it once it is replaced. */
   private Redis keptClient;
   private boolean closed;
+  private final RateLimitedLog retries = new RateLimitedLog(LOG, RETRY_LOG_MILLIS);
 
   /**
    * @param onConnected prepares a new connection (handlers, subscriptions); the link is up when its future succeeds
@@ -169,13 +172,13 @@ final class RedisLink {
       return;
     }
     long delay = backoff.next();
-    String reason = cause == null ? "connection closed" : cause.getMessage();
-    if (connection != null) {
-      LOG.warn("Redis {} connection lost a node of the cluster ({}); it keeps serving the others, and a new one is "
-          + "tried in {} ms", name, reason, delay);
-    } else {
-      LOG.warn("Redis {} connection unavailable ({}); retrying in {} ms", name, reason, delay);
-    }
+    // said once in a while, not at each retry (one per second or more during an outage)
+    String reason = cause == null ? "connection closed" : String.valueOf(cause.getMessage()).replace("\n", "; ");
+    String message = connection != null
+        ? "Redis {} connection lost a node of the cluster ({}); it keeps serving the others, and a new one is tried "
+            + "in {} ms"
+        : "Redis {} connection unavailable ({}); retrying in {} ms";
+    retries.warn("retry", message, name, reason, delay);
     vertx.setTimer(delay, t -> open());
   }
 }

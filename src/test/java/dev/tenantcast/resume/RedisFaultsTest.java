@@ -1,5 +1,6 @@
 package dev.tenantcast.resume;
 
+import dev.tenantcast.testing.LogLines;
 import dev.tenantcast.testing.NumberedEvents;
 import dev.tenantcast.testing.ServiceFixture;
 import dev.tenantcast.testing.SseClient;
@@ -10,8 +11,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -84,7 +88,8 @@ class RedisFaultsTest {
 
   @Test
   void aKilledRedisIsDetectedAndStreamsAreToldWhatCannotBeReplayed(Vertx vertx) throws Exception {
-    try (ServiceFixture fixture = start(vertx); SseClient stream = fixture.stream("acme")) {
+    try (LogLines log = LogLines.of("dev.tenantcast.redis.RedisLink"); ServiceFixture fixture = start(vertx);
+         SseClient stream = fixture.stream("acme")) {
       NumberedEvents events = new NumberedEvents();
       long end = System.currentTimeMillis() + 12_000;
       events.startPublishing(fixture.http, fixture.tokens.forTenant("acme", "publisher"), "acme", RATE);
@@ -136,6 +141,13 @@ class RedisFaultsTest {
       assertTrue(restored.atMillis() - restartedAt[0] <= 1500, "resubscribed within a second or so of the restart");
       assertTrue(refusedMillis[0] < 1000, "publishes fail fast while Redis is down");
       assertIncreasing(events.order());
+      // the outage is in the log once per connection, not at each of its retries (several a second)
+      Map<Object, Long> linesPerConnection = log.containing("connection unavailable").stream()
+          .collect(Collectors.groupingBy(line -> line.getArgumentArray()[0], Collectors.counting()));
+      System.out.printf("[fault] Redis killed for 3 s: 'connection unavailable' lines per connection %s%n",
+          linesPerConnection);
+      assertFalse(linesPerConnection.isEmpty(), "the outage is in the log");
+      linesPerConnection.forEach((connection, lines) -> assertEquals(1, lines, connection + " logged " + lines));
     }
   }
 

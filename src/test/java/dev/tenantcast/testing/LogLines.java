@@ -46,6 +46,13 @@ public final class LogLines implements AutoCloseable {
     throw new AssertionError("no log line with '" + part + "' within " + WAIT_MILLIS / 1000 + " s");
   }
 
+  /** Every line so far that contains {@code part}. */
+  public List<ILoggingEvent> containing(String part) {
+    synchronized (lines) {
+      return lines.list.stream().filter(line -> line.getFormattedMessage().contains(part)).toList();
+    }
+  }
+
   @Override
   public void close() {
     logger.detachAppender(lines);
