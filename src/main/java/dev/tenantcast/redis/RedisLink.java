@@ -24,9 +24,9 @@ import java.util.function.Supplier;
  *
  * <p>A Redis Cluster connection is one socket per node, and the Vert.x client opens one only when it reaches every node
  * of the slot map: while a dead master is still in the map (until its replica takes over, or for good when it has
- * none), no new one opens. So a cluster connection that loses a node is kept, serving the masters it still reaches,
- * until its replacement is up; only the commands of the lost node's slots fail meanwhile. Confined to the event loop
- * of its verticle.
+ * none), no new one opens. So a cluster connection whose socket to a node ends is kept, serving the masters it still
+ * reaches, until its replacement is up; only the commands of the lost node's slots fail meanwhile. Confined to the
+ * event loop of its verticle.
  */
 final class RedisLink {
   private static final Logger LOG = LoggerFactory.getLogger(RedisLink.class);
@@ -42,8 +42,8 @@ final class RedisLink {
   private final Consumer<Throwable> onLost;
   private final long timeoutMillis;
   private RedisConnection connection;
-  /** A cluster connection that lost a node: kept until its replacement is up. */
-  private final boolean keptUntilReplaced;
+  /** Whether {@link #client} is a Redis Cluster client, whose connection is kept when it loses a node. */
+  private boolean clusterClient;
   /** The kept connection's client, closed with it once it is replaced. */
   private Redis keptClient;
   private boolean closed;
@@ -62,7 +62,6 @@ final class RedisLink {
     this.timeoutMillis = timeoutMillis;
     this.onConnected = onConnected;
     this.onLost = onLost;
-    this.keptUntilReplaced = options.get().getType() == RedisClientType.CLUSTER;
   }
 
   /**
@@ -75,14 +74,17 @@ final class RedisLink {
       return;
     }
     if (client == null) {
-      client = Redis.createClient(vertx, options.get());
+      RedisOptions clientOptions = options.get();
+      client = Redis.createClient(vertx, clientOptions);
+      clusterClient = clientOptions.getType() == RedisClientType.CLUSTER;
     }
+    Redis with = client;
     boolean[] overtaken = new boolean[1];
     long timer = vertx.setTimer(timeoutMillis, t -> {
       overtaken[0] = true;
       retryLater(new java.util.concurrent.TimeoutException("no answer within " + timeoutMillis + " ms"));
     });
-    client.connect().onComplete(ar -> {
+    with.connect().onComplete(ar -> {
       vertx.cancelTimer(timer);
       if (ar.failed()) {
         if (!overtaken[0]) {
@@ -91,8 +93,8 @@ final class RedisLink {
         return;
       }
       RedisConnection conn = ar.result();
-      if (closed || settled()) {
-        conn.close(); // another attempt won
+      if (closed || settled() || with != client) {
+        conn.close(); // another attempt won, or its client is one that a lost connection took with it
         return;
       }
       if (connection != null) {
@@ -104,9 +106,9 @@ final class RedisLink {
         keptClient = null;
       }
       connection = conn;
-      conn.endHandler(v -> lost(conn, null));
-      conn.exceptionHandler(e -> lost(conn, e));
-      onConnected.apply(conn).onSuccess(v -> backoff.reset()).onFailure(e -> lost(conn, e));
+      conn.endHandler(v -> lost(conn, null, true));
+      conn.exceptionHandler(e -> lost(conn, e, true));
+      onConnected.apply(conn).onSuccess(v -> backoff.reset()).onFailure(e -> lost(conn, e, false));
     });
   }
 
@@ -114,7 +116,7 @@ final class RedisLink {
   void reset(String reason) {
     RedisConnection conn = connection;
     if (conn != null) {
-      lost(conn, new IllegalStateException(reason));
+      lost(conn, new IllegalStateException(reason), false);
     }
   }
 
@@ -138,14 +140,26 @@ final class RedisLink {
     return last == null ? closing : closing.eventually(last::close);
   }
 
-  // Both the end and the exception handler may fire for one socket; only the first counts.
-  private void lost(RedisConnection conn, Throwable cause) {
-    if (conn != connection || keptClient != null) {
-      return; // not the current connection, or already being replaced
+  /**
+   * Both the end and the exception handler may fire for one socket; only the first counts. A cluster connection is kept
+   * when a node's socket ended ({@code nodeEnded}), not when it stopped answering: commands to a silent node would
+   * wait, and fill the publishes in flight, until it was replaced.
+   */
+  private void lost(RedisConnection conn, Throwable cause, boolean nodeEnded) {
+    if (conn != connection) {
+      return;
+    }
+    if (keptClient != null) {
+      if (!nodeEnded) { // the kept connection went silent too: dropped, while its replacement is still tried
+        connection = null;
+        retire(conn, keptClient);
+        keptClient = null;
+      }
+      return;
     }
     Redis last = client;
     client = null;
-    if (keptUntilReplaced && !closed) {
+    if (clusterClient && nodeEnded && !closed) {
       keptClient = last;
     } else {
       connection = null;

@@ -24,24 +24,28 @@ import java.util.function.Supplier;
  * under a burst (a thousand tenants' first reads at once) or after a failover its pools fail or wait forever; one
  * cluster connection routes each command to its slot's master and pipelines them all. Every command has a deadline,
  * and a command that misses it, or fails for any reason other than a Redis error reply, retires the connection and
- * its client; the next command opens new ones. A Redis Cluster connection that fails this way is kept until its
- * replacement is up, as {@link RedisLink} says why: a new one cannot open while a dead master is in the slot map, and
- * the old one still reaches every other master. Confined to the event loop of its verticle.
+ * its client; the next command opens new ones. A Redis Cluster connection whose socket to a node ended is kept until
+ * its replacement is up, as {@link RedisLink} says why: a new one cannot open while a dead master is in the slot map,
+ * and the old one still reaches every other master. Confined to the event loop of its verticle.
  */
 final class RenewingRedis {
   private static final Logger LOG = LoggerFactory.getLogger(RenewingRedis.class);
   private static final long KEPT_LOG_MILLIS = 10_000;
+  /** Each attempt to replace a kept connection is a new client, a slot map read and a connection to every node. */
+  private static final long REPLACE_GAP_MILLIS = 1000;
 
   private final Vertx vertx;
   private final String name;
   private final Supplier<RedisOptions> options;
   private final long timeoutMillis;
-  private final boolean keptUntilReplaced;
   private Redis client;
+  /** Whether {@link #client} is a Redis Cluster client, whose connection is kept when it loses a node. */
+  private boolean clusterClient;
   private Future<RedisConnection> connection;
   /** A cluster connection's replacement being opened while it is kept, or null. */
   private Future<RedisConnection> replacement;
   private Redis replacementClient;
+  private long lastReplacementMillis;
   /** A kept connection is tried again after each failed command of the lost node's slots: said once in a while. */
   private final RateLimitedLog keptLog = new RateLimitedLog(LOG, KEPT_LOG_MILLIS);
 
@@ -50,7 +54,6 @@ final class RenewingRedis {
     this.name = name;
     this.options = options;
     this.timeoutMillis = timeoutMillis;
-    this.keptUntilReplaced = options.get().getType() == RedisClientType.CLUSTER;
   }
 
   Future<Response> send(Request request) {
@@ -82,29 +85,32 @@ final class RenewingRedis {
   private Future<RedisConnection> open(Redis with) {
     Future<RedisConnection> opening = with.connect();
     opening.onSuccess(c -> {
-      c.endHandler(v -> retire(opening, "connection closed"));
-      c.exceptionHandler(e -> retire(opening, String.valueOf(e.getMessage())));
+      c.endHandler(v -> retire(opening, "connection closed", true));
+      c.exceptionHandler(e -> retire(opening, String.valueOf(e.getMessage()), true));
     });
     return opening;
   }
 
   private <T> Future<T> withConnection(Function<RedisConnection, Future<T>> command) {
     if (connection == null) {
-      client = Redis.createClient(vertx, options.get());
+      RedisOptions clientOptions = options.get();
+      client = Redis.createClient(vertx, clientOptions);
+      clusterClient = clientOptions.getType() == RedisClientType.CLUSTER;
       connection = open(client);
     }
     Future<RedisConnection> used = connection;
     Promise<T> result = Promise.promise();
     long timer = vertx.setTimer(timeoutMillis, t -> {
       if (result.tryFail(new TimeoutException("Redis " + name + ": no answer within " + timeoutMillis + " ms"))) {
-        retire(used, "no answer within " + timeoutMillis + " ms");
+        retire(used, "no answer within " + timeoutMillis + " ms", false);
       }
     });
     used.compose(command).onComplete(ar -> {
       vertx.cancelTimer(timer);
-      // A Redis error reply (MOVED, CLUSTERDOWN, NOSCRIPT, ...) is an answer; anything else is the connection's fault.
+      // A Redis error reply (MOVED, CLUSTERDOWN, NOSCRIPT, ...) is an answer; anything else is the connection's fault
+      // (on a cluster, most often a node whose socket ended: "Connection is closed").
       if (ar.failed() && !(ar.cause() instanceof Response)) {
-        retire(used, String.valueOf(ar.cause().getMessage()));
+        retire(used, String.valueOf(ar.cause().getMessage()), true);
       }
       if (ar.succeeded()) {
         result.tryComplete(ar.result());
@@ -115,28 +121,43 @@ final class RenewingRedis {
     return result.future();
   }
 
-  private void retire(Future<RedisConnection> used, String reason) {
+  /**
+   * @param nodeEnded whether a socket ended, not a command that went unanswered: a cluster connection is kept only
+   *                  then, since commands to a silent node would wait out their deadlines until it was replaced
+   */
+  private void retire(Future<RedisConnection> used, String reason, boolean nodeEnded) {
     if (connection != used) {
       return;
     }
     String why = reason.lines().findFirst().orElse(reason);
-    if (!keptUntilReplaced || !used.succeeded()) {
+    if (!clusterClient || !nodeEnded || !used.succeeded()) {
       LOG.warn("Redis {} connection replaced ({})", name, why);
       close();
       return;
     }
-    if (replacement != null) {
-      return; // already being replaced
+    long now = System.currentTimeMillis();
+    if (replacement != null || now - lastReplacementMillis < REPLACE_GAP_MILLIS) {
+      return; // being replaced, or tried a moment ago
     }
+    lastReplacementMillis = now;
     keptLog.warn("kept", "Redis {} cluster connection failed a command ({}); it keeps serving while a new one opens",
         name, why);
     Redis next = Redis.createClient(vertx, options.get());
     Future<RedisConnection> opening = open(next);
     replacement = opening;
     replacementClient = next;
+    // the client's connect has no deadline of its own (a frozen node), and while one is under way no other starts
+    long deadline = vertx.setTimer(timeoutMillis, t -> {
+      if (replacement == opening) {
+        replacement = null;
+        replacementClient = null;
+        next.close();
+      }
+    });
     opening.onComplete(ar -> {
+      vertx.cancelTimer(deadline);
       if (replacement != opening) {
-        return; // closed meanwhile, the attempt with it
+        return; // closed meanwhile, or past its deadline: the attempt went with it
       }
       replacement = null;
       replacementClient = null;
@@ -150,6 +171,7 @@ final class RenewingRedis {
       Future<RedisConnection> keptConnection = connection;
       vertx.setTimer(timeoutMillis, t -> close(kept, keptConnection));
       client = next;
+      clusterClient = true;
       connection = opening;
     });
   }
