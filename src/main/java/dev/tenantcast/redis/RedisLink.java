@@ -48,6 +48,7 @@ final class RedisLink {
   private Redis keptClient;
   private boolean closed;
   private final RateLimitedLog retries = new RateLimitedLog(LOG, RETRY_LOG_MILLIS);
+  private final Retirements retirements;
 
   /**
    * @param onConnected prepares a new connection (handlers, subscriptions); the link is up when its future succeeds
@@ -62,6 +63,7 @@ final class RedisLink {
     this.timeoutMillis = timeoutMillis;
     this.onConnected = onConnected;
     this.onLost = onLost;
+    this.retirements = new Retirements(vertx, timeoutMillis);
   }
 
   /**
@@ -99,10 +101,9 @@ final class RedisLink {
       }
       if (connection != null) {
         LOG.info("Redis {} connection replaced: every node of the cluster answers again", name);
-        // closed once what was sent on it has had its answer: closing now would fail commands that Redis carried out
         RedisConnection kept = connection;
         Redis keptOf = keptClient;
-        vertx.setTimer(timeoutMillis, t -> retire(kept, keptOf));
+        retirements.later(() -> retire(kept, keptOf));
         keptClient = null;
       }
       connection = conn;
@@ -137,7 +138,7 @@ final class RedisLink {
     if (attempting != null) {
       closing = closing.eventually(attempting::close);
     }
-    return last == null ? closing : closing.eventually(last::close);
+    return Future.join(last == null ? closing : closing.eventually(last::close), retirements.now()).mapEmpty();
   }
 
   /**
@@ -177,8 +178,8 @@ final class RedisLink {
     return connection != null && keptClient == null;
   }
 
-  private static void retire(RedisConnection conn, Redis client) {
-    conn.close().eventually(client::close);
+  private static Future<Void> retire(RedisConnection conn, Redis client) {
+    return conn.close().eventually(client::close);
   }
 
   private void retryLater(Throwable cause) {

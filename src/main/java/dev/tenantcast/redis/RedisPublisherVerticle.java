@@ -98,7 +98,7 @@ public final class RedisPublisherVerticle extends VerticleBase {
     }
     pingSentMillis = now;
     connection.send(Request.cmd(Command.PING)).onComplete(ar -> {
-      if (link.connection() == connection) {
+      if (pingSentMillis == now) { // the ping awaited, on whichever connection (a cluster's may be replaced)
         pingSentMillis = 0;
       }
     });

@@ -46,6 +46,7 @@ final class RenewingRedis {
   private Future<RedisConnection> replacement;
   private Redis replacementClient;
   private long lastReplacementMillis;
+  private final Retirements retirements;
   /** A kept connection is tried again after each failed command of the lost node's slots: said once in a while. */
   private final RateLimitedLog keptLog = new RateLimitedLog(LOG, KEPT_LOG_MILLIS);
 
@@ -54,6 +55,7 @@ final class RenewingRedis {
     this.name = name;
     this.options = options;
     this.timeoutMillis = timeoutMillis;
+    this.retirements = new Retirements(vertx, timeoutMillis);
   }
 
   Future<Response> send(Request request) {
@@ -65,13 +67,23 @@ final class RenewingRedis {
   }
 
   Future<Void> close() {
-    Future<Void> replacing = close(replacementClient, replacement);
-    replacementClient = null;
-    replacement = null;
+    Future<Void> replacing = abandonReplacement();
     Future<Void> closing = close(client, connection);
     client = null;
     connection = null;
-    return Future.join(replacing, closing).mapEmpty();
+    return Future.join(replacing, closing, retirements.now()).mapEmpty();
+  }
+
+  /** Gives up the replacement under way, if any: its client is closed at once, its connection if it still opens. */
+  private Future<Void> abandonReplacement() {
+    if (replacement == null) {
+      return Future.succeededFuture();
+    }
+    replacement.onSuccess(RedisConnection::close);
+    Future<Void> closing = replacementClient.close();
+    replacement = null;
+    replacementClient = null;
+    return closing;
   }
 
   private static Future<Void> close(Redis client, Future<RedisConnection> connection) {
@@ -142,36 +154,35 @@ final class RenewingRedis {
     lastReplacementMillis = now;
     keptLog.warn("kept", "Redis {} cluster connection failed a command ({}); it keeps serving while a new one opens",
         name, why);
-    Redis next = Redis.createClient(vertx, options.get());
+    RedisOptions nextOptions = options.get();
+    Redis next = Redis.createClient(vertx, nextOptions);
     Future<RedisConnection> opening = open(next);
     replacement = opening;
     replacementClient = next;
     // the client's connect has no deadline of its own (a frozen node), and while one is under way no other starts
     long deadline = vertx.setTimer(timeoutMillis, t -> {
       if (replacement == opening) {
-        replacement = null;
-        replacementClient = null;
-        next.close();
+        abandonReplacement();
       }
     });
     opening.onComplete(ar -> {
       vertx.cancelTimer(deadline);
       if (replacement != opening) {
-        return; // closed meanwhile, or past its deadline: the attempt went with it
+        return; // closed meanwhile, or past its deadline: given up with it
+      }
+      if (ar.failed()) {
+        abandonReplacement(); // the next failed command tries again
+        return;
       }
       replacement = null;
       replacementClient = null;
-      if (ar.failed()) {
-        next.close(); // the next failed command tries again
-        return;
-      }
       LOG.info("Redis {} cluster connection replaced", name);
       // closed once every command sent on it has had its answer or its deadline
       Redis kept = client;
       Future<RedisConnection> keptConnection = connection;
-      vertx.setTimer(timeoutMillis, t -> close(kept, keptConnection));
+      retirements.later(() -> close(kept, keptConnection));
       client = next;
-      clusterClient = true;
+      clusterClient = nextOptions.getType() == RedisClientType.CLUSTER;
       connection = opening;
     });
   }
