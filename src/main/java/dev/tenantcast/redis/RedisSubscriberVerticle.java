@@ -118,8 +118,21 @@ public final class RedisSubscriberVerticle extends VerticleBase implements Subsc
       interest.put(tenant, after);
     }
     List<String> tenantChannels = channels.channelsOf(tenant);
-    if (tenantChannels.isEmpty() || (before == 0) == (after == 0)) {
+    if (tenantChannels.isEmpty()) {
       return Future.succeededFuture();
+    }
+    // Confirmed channel by channel: when the last is, all are.
+    String last = tenantChannels.get(tenantChannels.size() - 1);
+    if ((before == 0) == (after == 0)) {
+      // Another HTTP verticle's first stream of the tenant: while the subscription is still under way, it waits for
+      // it too, or it would start before the tenant's events flow and miss those published meanwhile.
+      List<Promise<Void>> pending = after > before ? awaiting.get(last) : null;
+      if (pending == null) {
+        return Future.succeededFuture();
+      }
+      Promise<Void> subscribed = Promise.promise();
+      pending.add(subscribed);
+      return subscribed.future();
     }
     if (after == 0) {
       subscriptions.remove(tenantChannels);
@@ -131,9 +144,8 @@ public final class RedisSubscriberVerticle extends VerticleBase implements Subsc
       subscriptions.add(tenantChannels.stream().map(c -> new ChannelMap.Subscription(c, false)).toList());
       return Future.succeededFuture();
     }
-    // Confirmed channel by channel: when the last is, all are.
     Promise<Void> subscribed = Promise.promise();
-    awaiting.computeIfAbsent(tenantChannels.get(tenantChannels.size() - 1), c -> new ArrayList<>()).add(subscribed);
+    awaiting.computeIfAbsent(last, c -> new ArrayList<>()).add(subscribed);
     subscriptions.add(tenantChannels.stream().map(c -> new ChannelMap.Subscription(c, false)).toList());
     return subscribed.future();
   }
