@@ -65,6 +65,14 @@ final class ClusterSlots {
     return -1;
   }
 
+  /**
+   * Whether {@code other} puts every slot on the same master (or on none, alike). The replicas are left out: nodes
+   * list them as they see them, so two nodes of one unchanged cluster may answer with different replicas.
+   */
+  boolean sameOwners(ClusterSlots other) {
+    return other != null && ranges.equals(other.ranges);
+  }
+
   /** Whether this master owns the slot of {@code key}. */
   boolean owns(String endpoint, String key) {
     return endpoint.equals(owner(key));

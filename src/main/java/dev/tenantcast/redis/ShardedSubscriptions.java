@@ -58,6 +58,13 @@ final class ShardedSubscriptions implements Subscriptions {
   private ClusterSlots slots;
   private boolean refreshing;
   private long lastRefreshMillis;
+  /**
+   * The least time between two reads of the slot map. While each map read puts every slot where the one before did (a
+   * slot that no master serves, a cluster that refuses subscriptions with CLUSTERDOWN), it doubles up to
+   * {@code redis.reconnectMaxMillis}: every read opens a connection, and each refusal asks for another. A map that
+   * changed, or every subscription confirmed, sets it back.
+   */
+  private long refreshGapMillis = MIN_REFRESH_MILLIS;
   private boolean refreshPending;
   private boolean slotMapFailing;
   /** When the slot maps read began to contradict a master's confirmed subscription (0: they do not). */
@@ -239,11 +246,11 @@ final class ShardedSubscriptions implements Subscriptions {
   }
 
   /**
-   * A refresh, at most one per {@link #MIN_REFRESH_MILLIS}: a node may answer from a slot map older than the MOVED
+   * A refresh, at most one per {@link #refreshGapMillis}: a node may answer from a slot map older than the MOVED
    * that sent us there, and an immediate retry would spin until the cluster agrees.
    */
   private void refreshSoon() {
-    long wait = lastRefreshMillis + MIN_REFRESH_MILLIS - System.currentTimeMillis();
+    long wait = lastRefreshMillis + refreshGapMillis - System.currentTimeMillis();
     if (wait <= 0) {
       refresh();
     } else if (!refreshPending) {
@@ -322,6 +329,7 @@ final class ShardedSubscriptions implements Subscriptions {
       }
       contradictedSinceMillis = 0;
       refreshBackoff.reset();
+      refreshGapMillis = read.sameOwners(slots) ? Math.min(maxBackoffMillis, refreshGapMillis * 2) : MIN_REFRESH_MILLIS;
       slots = read;
       rebalance();
     });
@@ -449,6 +457,7 @@ final class ShardedSubscriptions implements Subscriptions {
     }
     if (nodes.values().stream().mapToInt(n -> n.channels.size()).sum() == wanted.size()) {
       up = true;
+      refreshGapMillis = MIN_REFRESH_MILLIS;
       listener.up();
     }
   }

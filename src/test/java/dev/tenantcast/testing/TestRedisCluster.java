@@ -216,6 +216,48 @@ public final class TestRedisCluster implements AutoCloseable {
     return slots;
   }
 
+  /**
+   * Leaves a slot unassigned on every live node, as a resharding that went wrong would, and waits until they agree.
+   * The owner lets go first: a node that still heard the owner claim the slot would take it back.
+   */
+  public void unassignSlot(int slot) {
+    int owner = masterOfSlot(slot);
+    cli(owner, "CLUSTER", "DELSLOTS", String.valueOf(slot));
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (true) {
+      boolean all = true;
+      for (int port : livePorts()) {
+        if (!cli(port, "CLUSTER", "INFO").contains("cluster_slots_assigned:16383")) {
+          all = false;
+          cli(port, "CLUSTER", "DELSLOTS", String.valueOf(slot)); // "already unassigned" is an answer too
+        }
+      }
+      if (all) {
+        return;
+      }
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("slot " + slot + " is still assigned: " + cli(livePorts().get(0), "CLUSTER", "INFO"));
+      }
+      RedisProcesses.pause();
+    }
+  }
+
+  /** Assigns an unassigned slot to the master on {@code port}, and waits until every live node serves it again. */
+  public void assignSlot(int slot, int port) {
+    cli(port, "CLUSTER", "ADDSLOTS", String.valueOf(slot));
+    awaitOnEveryNode("cluster_slots_assigned:16384");
+  }
+
+  private void awaitOnEveryNode(String info) {
+    long deadline = System.currentTimeMillis() + 30_000;
+    while (!livePorts().stream().allMatch(p -> cli(p, "CLUSTER", "INFO").contains(info))) {
+      if (System.currentTimeMillis() > deadline) {
+        throw new AssertionError("not every node says " + info + ": " + cli(livePorts().get(0), "CLUSTER", "INFO"));
+      }
+      RedisProcesses.pause();
+    }
+  }
+
   /** Waits until every live node says the cluster is down (a slot that no live master serves). */
   public void awaitDown() {
     long deadline = System.currentTimeMillis() + 30_000;

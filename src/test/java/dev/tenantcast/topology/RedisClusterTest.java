@@ -386,6 +386,59 @@ class RedisClusterTest {
   }
 
   /**
+   * A slot that no master serves (a resharding left it unassigned): the first stream of a tenant there cannot be
+   * subscribed anywhere, and each attempt asks for the slot map again. Once the maps read stop changing, the subscriber
+   * reads it at most once per {@code redis.reconnectMaxMillis}, not ten times a second over a new connection each; and
+   * once the slot is assigned, the tenant is subscribed there and its events flow.
+   */
+  @Test
+  void aSlotThatNoMasterServesIsAskedAboutCalmlyAndFollowedOnceAssigned(Vertx vertx) throws Exception {
+    int maxGap = 1000; // the default redis.reconnectMaxMillis (the tests' own is 500)
+    try (TestRedisCluster cluster = TestRedisCluster.start();
+         TestService service = TestService.start(cluster.endpoints().get(0), clusterConfig(cluster)
+             .put("redis", clusterConfig(cluster).getJsonObject("redis").put("reconnectMaxMillis", maxGap)));
+         Http http = new Http(vertx, service.port())) {
+      for (int master : cluster.masters()) {
+        // the other slots stay served: only the unassigned one's tenants are affected
+        cluster.cli(master, "CONFIG", "SET", "cluster-require-full-coverage", "no");
+        cluster.cli(cluster.replicaOf(master), "CONFIG", "SET", "cluster-require-full-coverage", "no");
+      }
+      Tokens tokens = new Tokens(vertx);
+      int slot = cluster.slot("{tenant:late}");
+      int owner = cluster.masterOfSlot(slot);
+      long window = 4000;
+      // the steady reads, before the fault (the publisher's cluster client reads the map about once a second)
+      long before = cluster.calls("cluster|slots");
+      pause(window); // a measuring window
+      long steadyReads = cluster.calls("cluster|slots") - before;
+      cluster.unassignSlot(slot);
+      // the stream waits for a subscription that cannot be made yet: not awaited here
+      http.getAsync("/api/sse/dashboard?access_token=" + tokens.forTenant("late"));
+      pause(2000); // the subscriber's first, quick reads
+      before = cluster.calls("cluster|slots");
+      pause(window); // the schedule of the fault: an operator's time to act
+      long reads = cluster.calls("cluster|slots") - before;
+      cluster.assignSlot(slot, owner);
+      long assignedAt = System.currentTimeMillis();
+      try (SseClient stream = SseClient.open(vertx, service.port(), tokens.forTenant("late"))) {
+        assertEquals("CONNECTED", stream.next().type());
+        Http.Reply reply = http.postJson("/api/events", tokens.forTenant("late", "publisher"), new JsonObject()
+            .put("tenant", "late").put("type", "NOTIFICATION").put("data", new JsonObject()).encode());
+        assertEquals(202, reply.status(), String.valueOf(reply.json()));
+        assertEquals("NOTIFICATION", stream.nextContent().type());
+        System.out.printf("[cluster] slot %d of a tenant left unassigned: slot map read %d times in %d ms (%d before "
+            + "the fault); once assigned, its stream got its first event %d ms later%n", slot, reads, window,
+            steadyReads, System.currentTimeMillis() - assignedAt);
+      }
+      assertTrue(reads > steadyReads, "the subscriber kept asking");
+      // at most once per reconnectMaxMillis more than before (ten a second before it backed off), give or take a read
+      // under way at either end of the window
+      assertTrue(reads - steadyReads <= window / maxGap + 2, "slot map reads in " + window + " ms: " + reads
+          + ", before the fault " + steadyReads);
+    }
+  }
+
+  /**
    * A master lost together with its replica leaves slots that no master serves: the cluster refuses everything
    * (CLUSTERDOWN) until the master comes back, which may take an operator minutes. Meanwhile the service watches the
    * cluster without hammering it (each slot map read opens a connection), and follows it once it is back: the
