@@ -186,6 +186,13 @@ public final class TestRedisCluster implements AutoCloseable {
     processes.restart(port);
   }
 
+  /** Makes every node serve the slots it can while others are not served ({@code cluster-require-full-coverage no}). */
+  public void serveWithoutFullCoverage() {
+    for (int port : livePorts()) {
+      cli(port, "CONFIG", "SET", "cluster-require-full-coverage", "no");
+    }
+  }
+
   /** The port of a replica of the master on {@code masterPort}. */
   public int replicaOf(int masterPort) {
     String masterId = nodeId(masterPort);
