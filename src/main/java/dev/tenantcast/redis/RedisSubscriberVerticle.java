@@ -23,7 +23,6 @@ import io.vertx.core.json.JsonObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -51,8 +50,11 @@ public final class RedisSubscriberVerticle extends VerticleBase implements Subsc
   private final RateLimitedLog rejections = new RateLimitedLog(LOG, 10_000);
   /** Tenant → number of HTTP verticle instances with streams of it (interest mode); bounded by the open streams. */
   private final Map<TenantId, Integer> interest = new HashMap<>();
-  /** Channel → interests completed once Redis confirms the subscription to it. */
-  private final Map<String, List<Promise<Void>>> awaiting = new HashMap<>();
+  /**
+   * Channel → completed once Redis confirms the subscription to it: one per channel whatever the streams waiting, and
+   * gone once confirmed, once Redis is down, or once no stream wants the channel.
+   */
+  private final Map<String, Promise<Void>> awaiting = new HashMap<>();
   /** Fixed channels confirmed at least once since they were wanted: a second confirmation follows a loss. */
   private final Set<String> confirmedOnce = new HashSet<>();
   private RedisConfig config;
@@ -126,15 +128,14 @@ public final class RedisSubscriberVerticle extends VerticleBase implements Subsc
     if ((before == 0) == (after == 0)) {
       // Another HTTP verticle's first stream of the tenant: while the subscription is still under way, it waits for
       // it too, or it would start before the tenant's events flow and miss those published meanwhile.
-      List<Promise<Void>> pending = after > before ? awaiting.get(last) : null;
-      if (pending == null) {
-        return Future.succeededFuture();
-      }
-      Promise<Void> subscribed = Promise.promise();
-      pending.add(subscribed);
-      return subscribed.future();
+      Promise<Void> pending = after > before ? awaiting.get(last) : null;
+      return pending == null ? Future.succeededFuture() : pending.future();
     }
     if (after == 0) {
+      Promise<Void> pending = awaiting.remove(last);
+      if (pending != null) {
+        pending.tryComplete(); // no stream waits for it any more
+      }
       subscriptions.remove(tenantChannels);
       tenantChannels.forEach(confirmedOnce::remove);
       return Future.succeededFuture();
@@ -144,8 +145,7 @@ public final class RedisSubscriberVerticle extends VerticleBase implements Subsc
       subscriptions.add(tenantChannels.stream().map(c -> new ChannelMap.Subscription(c, false)).toList());
       return Future.succeededFuture();
     }
-    Promise<Void> subscribed = Promise.promise();
-    awaiting.computeIfAbsent(last, c -> new ArrayList<>()).add(subscribed);
+    Promise<Void> subscribed = awaiting.computeIfAbsent(last, c -> Promise.promise());
     subscriptions.add(tenantChannels.stream().map(c -> new ChannelMap.Subscription(c, false)).toList());
     return subscribed.future();
   }
@@ -168,9 +168,9 @@ public final class RedisSubscriberVerticle extends VerticleBase implements Subsc
 
   @Override
   public void confirmed(String channel) {
-    List<Promise<Void>> waiting = awaiting.remove(channel);
+    Promise<Void> waiting = awaiting.remove(channel);
     if (waiting != null) {
-      waiting.forEach(Promise::tryComplete);
+      waiting.tryComplete();
     }
     if (config.subscriptionMode() == SubscriptionMode.INTEREST && !confirmedOnce.add(channel)) {
       resubscribed(channel);
@@ -222,7 +222,7 @@ public final class RedisSubscriberVerticle extends VerticleBase implements Subsc
           System.currentTimeMillis()));
     }
     // Streams waiting for a subscription start now; they get their tenant's messages once Redis is back.
-    awaiting.values().forEach(waiting -> waiting.forEach(Promise::tryComplete));
+    awaiting.values().forEach(Promise::tryComplete);
     awaiting.clear();
     LOG.warn("Redis subscriber connection lost ({}); events are delayed until it is back",
         cause == null ? "closed" : cause.getMessage());

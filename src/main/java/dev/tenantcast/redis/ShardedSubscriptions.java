@@ -62,7 +62,7 @@ final class ShardedSubscriptions implements Subscriptions {
    * The least time between two reads of the slot map. While each map read puts every slot where the one before did (a
    * slot that no master serves, a cluster that refuses subscriptions with CLUSTERDOWN), it doubles up to
    * {@code redis.reconnectMaxMillis}: every read opens a connection, and each refusal asks for another. A map that
-   * changed, or every subscription confirmed, sets it back.
+   * changed, news that slots are moving ({@link #refreshForChange}), or every subscription confirmed set it back.
    */
   private long refreshGapMillis = MIN_REFRESH_MILLIS;
   private boolean refreshPending;
@@ -262,6 +262,15 @@ final class ShardedSubscriptions implements Subscriptions {
     }
   }
 
+  /**
+   * A refresh for news that the slots are moving (a MOVED, a slot given up, a lost master): at the least gap again, so
+   * that the reads that follow the change are not slowed by the unchanged maps read before it.
+   */
+  private void refreshForChange() {
+    refreshGapMillis = MIN_REFRESH_MILLIS;
+    refreshSoon();
+  }
+
   /** Reads the slot map again and moves every channel whose slot has another master now. */
   private void refresh() {
     if (refreshing || closed) {
@@ -388,7 +397,11 @@ final class ShardedSubscriptions implements Subscriptions {
       if (STALE_MAP_REFUSALS.stream().anyMatch(refusal::startsWith)) {
         LOG.info("Redis Cluster master {} refused {} of {} ({}): refreshing the slot map", node.endpoint,
             refused == null || refused.subscribe() ? "SSUBSCRIBE" : "SUNSUBSCRIBE", channel, refusal);
-        refreshSoon();
+        if (refusal.startsWith("MOVED") || refusal.startsWith("ASK")) {
+          refreshForChange(); // a slot moved: the maps are about to change
+        } else {
+          refreshSoon(); // the cluster is settling
+        }
       } else {
         refusals.warn("refused", "Redis Cluster master {} refused a subscription ({}) to {}; the events of the channel "
             + "are not delivered until the subscriber asks again and is accepted", node.endpoint, refusal, channel);
@@ -423,7 +436,7 @@ final class ShardedSubscriptions implements Subscriptions {
           // on its new master its messages are missed, so the streams are told, and replay from history after.
           LOG.info("Redis Cluster moved {} away from {}: refreshing the slot map", channel, node.endpoint);
           markDown(new IllegalStateException("slot of " + channel + " moved away from " + node.endpoint));
-          refreshSoon();
+          refreshForChange();
         }
       }
       default -> { }
@@ -434,7 +447,7 @@ final class ShardedSubscriptions implements Subscriptions {
     node.confirmed.clear();
     node.unconnectedSinceMillis = System.currentTimeMillis();
     markDown(cause);
-    refreshSoon(); // a failover moves its slots to a replica
+    refreshForChange(); // a failover moves its slots to a replica
   }
 
   private void markDown(Throwable cause) {
