@@ -267,13 +267,7 @@ public final class TestRedisCluster implements AutoCloseable {
 
   /** Waits until every live node says the cluster is down (a slot that no live master serves). */
   public void awaitDown() {
-    long deadline = System.currentTimeMillis() + 30_000;
-    while (!livePorts().stream().allMatch(p -> cli(p, "CLUSTER", "INFO").contains("cluster_state:fail"))) {
-      if (System.currentTimeMillis() > deadline) {
-        throw new AssertionError("the cluster never went down: " + cli(livePorts().get(0), "CLUSTER", "INFO"));
-      }
-      RedisProcesses.pause();
-    }
+    awaitOnEveryNode("cluster_state:fail");
   }
 
   /** Calls of a command (as INFO commandstats names it, e.g. {@code cluster|slots}) on every live node together. */

@@ -39,6 +39,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 @ExtendWith(VertxExtension.class)
 class RedisClusterTest {
   private static final int RATE = 50;
+  /** The service's default {@code redis.reconnectMaxMillis} (the tests' own is 500): the slower slot map reads. */
+  private static final int RECONNECT_MAX_MILLIS = 1000;
 
   static JsonObject clusterConfig(TestRedisCluster cluster) {
     return new JsonObject()
@@ -50,6 +52,12 @@ class RedisClusterTest {
 
   static TestService service(TestRedisCluster cluster) {
     return TestService.start(cluster.endpoints().get(0), clusterConfig(cluster));
+  }
+
+  /** With {@code redis.reconnectMaxMillis} set, which also bounds how often an unchanged slot map is read. */
+  static TestService service(TestRedisCluster cluster, int reconnectMaxMillis) {
+    return TestService.start(cluster.endpoints().get(0), clusterConfig(cluster).put("redis",
+        clusterConfig(cluster).getJsonObject("redis").put("reconnectMaxMillis", reconnectMaxMillis)));
   }
 
   @Test
@@ -390,10 +398,8 @@ class RedisClusterTest {
    */
   @Test
   void aSlotThatNoMasterServesIsAskedAboutCalmlyAndFollowedOnceAssigned(Vertx vertx) throws Exception {
-    int maxGap = 1000; // the default redis.reconnectMaxMillis (the tests' own is 500)
     try (TestRedisCluster cluster = TestRedisCluster.start();
-         TestService service = TestService.start(cluster.endpoints().get(0), clusterConfig(cluster)
-             .put("redis", clusterConfig(cluster).getJsonObject("redis").put("reconnectMaxMillis", maxGap)));
+         TestService service = service(cluster, RECONNECT_MAX_MILLIS);
          Http http = new Http(vertx, service.port())) {
       cluster.serveWithoutFullCoverage(); // only the unassigned slot's tenants are affected
       Tokens tokens = new Tokens(vertx);
@@ -426,8 +432,8 @@ class RedisClusterTest {
       assertTrue(reads > steadyReads, "the subscriber kept asking");
       // at most once per reconnectMaxMillis more than before (ten a second before it backed off), give or take a read
       // under way at either end of the window
-      assertTrue(reads - steadyReads <= window / maxGap + 2, "slot map reads in " + window + " ms: " + reads
-          + ", before the fault " + steadyReads);
+      assertTrue(reads - steadyReads <= window / RECONNECT_MAX_MILLIS + 2, "slot map reads in " + window + " ms: "
+          + reads + ", before the fault " + steadyReads);
     }
   }
 
@@ -439,10 +445,8 @@ class RedisClusterTest {
    */
   @Test
   void aClusterDownUntilAnOperatorRestartsAMasterIsWatchedCalmlyAndFollowedOnceBack(Vertx vertx) throws Exception {
-    int maxGap = 1000; // the default redis.reconnectMaxMillis (the tests' own is 500)
     try (TestRedisCluster cluster = TestRedisCluster.start();
-         TestService service = TestService.start(cluster.endpoints().get(0), clusterConfig(cluster)
-             .put("redis", clusterConfig(cluster).getJsonObject("redis").put("reconnectMaxMillis", maxGap)));
+         TestService service = service(cluster, RECONNECT_MAX_MILLIS);
          Http http = new Http(vertx, service.port())) {
       Tokens tokens = new Tokens(vertx);
       int victim = cluster.masterOf("{tenant:acme}");
@@ -491,7 +495,8 @@ class RedisClusterTest {
       assertTrue(slotMapReads[0] >= 1, "the subscriber kept watching the cluster");
       // each reader at most once a second or so: the subscriptions' watchdog, the publisher's kept connection (its
       // client's slot map cache), and the publisher's new connections (at least reconnectMaxMillis / 2 apart)
-      assertTrue(slotMapReads[0] <= 4 * window / maxGap, "slot map reads in " + window + " ms: " + slotMapReads[0]);
+      assertTrue(slotMapReads[0] <= 4 * window / RECONNECT_MAX_MILLIS,
+          "slot map reads in " + window + " ms: " + slotMapReads[0]);
       // The master restarts empty (the test cluster keeps nothing on disk), and with it the tenant's history: an event
       // it accepted but had not yet pushed to the subscriber when it was killed is gone, and the stream is told so.
       // Every event accepted after the restart arrives.
