@@ -68,10 +68,12 @@ final class RenewingRedis {
 
   Future<Void> close() {
     Future<Void> replacing = abandonReplacement();
-    Future<Void> closing = close(client, connection);
+    // let go first: closing ends the connection, and its end handler must not take it for a lost one
+    Redis last = client;
+    Future<RedisConnection> open = connection;
     client = null;
     connection = null;
-    return Future.join(replacing, closing, retirements.now()).mapEmpty();
+    return Future.join(replacing, close(last, open), retirements.now()).mapEmpty();
   }
 
   /** Gives up the replacement under way, if any: its client is closed at once, its connection if it still opens. */
@@ -79,11 +81,12 @@ final class RenewingRedis {
     if (replacement == null) {
       return Future.succeededFuture();
     }
-    replacement.onSuccess(RedisConnection::close);
-    Future<Void> closing = replacementClient.close();
+    Future<RedisConnection> opening = replacement;
+    Redis next = replacementClient;
     replacement = null;
     replacementClient = null;
-    return closing;
+    opening.onSuccess(RedisConnection::close);
+    return next.close();
   }
 
   private static Future<Void> close(Redis client, Future<RedisConnection> connection) {
