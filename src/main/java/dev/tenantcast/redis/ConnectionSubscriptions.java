@@ -14,6 +14,7 @@ import org.slf4j.LoggerFactory;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -23,7 +24,9 @@ import java.util.function.Supplier;
  * Every subscription over one dedicated connection (standalone Redis, the master that Sentinel names, or one node of
  * a Redis Cluster in the classic pub/sub fallback, where every PUBLISH reaches every node). A connection
  * to a frozen Redis stays open and silent, so this publishes a canary to a channel of its own every third of the
- * timeout, and drops the connection when nothing (not even the canary) has arrived for the whole timeout.
+ * timeout, and drops the connection when nothing (not even the canary) has arrived for the whole timeout. A
+ * subscription that Redis refuses (NOPERM: the Redis user may not use the channel) is asked again, with backoff, and
+ * until it is accepted the service is down: its channel's events are missed.
  */
 final class ConnectionSubscriptions implements Subscriptions {
   private static final Logger LOG = LoggerFactory.getLogger(ConnectionSubscriptions.class);
@@ -37,7 +40,11 @@ final class ConnectionSubscriptions implements Subscriptions {
   private final RedisLink link;
   private final RateLimitedLog refusals = new RateLimitedLog(LOG, REFUSAL_LOG_MILLIS);
   private final Set<ChannelMap.Subscription> wanted = new LinkedHashSet<>();
-  private int unconfirmed;
+  /** The wanted subscriptions (and the canary) that Redis confirmed on this connection. */
+  private final Set<String> confirmed = new HashSet<>();
+  private final Backoff askAgain;
+  private boolean asking;
+  private boolean up;
   private long lastHeardMillis;
   private long watchdog = -1;
 
@@ -52,8 +59,9 @@ final class ConnectionSubscriptions implements Subscriptions {
     this.canary = canary;
     this.timeoutMillis = timeoutMillis;
     this.listener = listener;
+    this.askAgain = new Backoff(minBackoffMillis, maxBackoffMillis);
     this.link = new RedisLink(vertx, "subscriber", options, minBackoffMillis, maxBackoffMillis, timeoutMillis,
-        this::subscribeAll, listener::down);
+        this::subscribeAll, this::lost);
   }
 
   @Override
@@ -74,6 +82,8 @@ final class ConnectionSubscriptions implements Subscriptions {
   @Override
   public void remove(Collection<String> channels) {
     wanted.removeIf(s -> !s.pattern() && channels.contains(s.name()));
+    confirmed.removeAll(channels);
+    checkUp(); // the last refused channel may be among them
     RedisConnection connection = link.connection();
     if (connection != null && !channels.isEmpty()) {
       connection.send(command(Command.UNSUBSCRIBE, channels));
@@ -90,10 +100,55 @@ final class ConnectionSubscriptions implements Subscriptions {
   private Future<?> subscribeAll(RedisConnection connection) {
     connection.handler(this::onPush);
     lastHeardMillis = System.currentTimeMillis();
+    confirmed.clear();
     List<ChannelMap.Subscription> all = new ArrayList<>(wanted);
     all.add(new ChannelMap.Subscription(canary, false));
-    unconfirmed = all.size();
     return send(connection, all);
+  }
+
+  private void lost(Throwable cause) {
+    confirmed.clear();
+    down(cause);
+  }
+
+  private void down(Throwable cause) {
+    up = false;
+    listener.down(cause);
+  }
+
+  /** Up when the canary and every wanted subscription are confirmed; later additions are awaited by the listener. */
+  private void checkUp() {
+    if (!up && link.connection() != null && confirmed.contains(canary)
+        && wanted.stream().allMatch(s -> confirmed.contains(s.name()))) {
+      up = true;
+      askAgain.reset();
+      listener.up();
+    }
+  }
+
+  /**
+   * A refusal: the service is down until every wanted subscription is accepted, and asks again for those not yet
+   * confirmed, each on its own (Redis refuses a whole command for one channel it forbids), with backoff.
+   */
+  private void refused(String refusal) {
+    if (up) {
+      down(new IllegalStateException("Redis refused a subscription: " + refusal));
+    }
+    if (asking) {
+      return;
+    }
+    asking = true;
+    vertx.setTimer(askAgain.next(), t -> {
+      asking = false;
+      RedisConnection connection = link.connection();
+      if (connection == null) {
+        return; // a new connection asks for everything
+      }
+      List<ChannelMap.Subscription> missing = new ArrayList<>(wanted);
+      missing.add(new ChannelMap.Subscription(canary, false));
+      missing.removeIf(s -> confirmed.contains(s.name()));
+      missing.forEach(s -> send(connection, List.of(s)));
+    });
   }
 
   private Future<?> send(RedisConnection connection, List<ChannelMap.Subscription> subscriptions) {
@@ -125,7 +180,8 @@ final class ConnectionSubscriptions implements Subscriptions {
     if (push.type() == ResponseType.ERROR) {
       // (P)SUBSCRIBE has no reply of its own: a refusal comes here (NOPERM: the Redis user may not use the channels)
       refusals.warn("refused", "Redis refused a subscription ({}); the events of its channels are not delivered "
-          + "until the subscriber connects again and is accepted", push.toString());
+          + "until the subscriber asks again and is accepted", push.toString());
+      refused(push.toString());
       return;
     }
     if (push.size() < 3) {
@@ -139,10 +195,12 @@ final class ConnectionSubscriptions implements Subscriptions {
       }
       case "pmessage" -> listener.message(push.get(1).toString(), push.get(2).toString(), push.get(3).toBuffer());
       case "subscribe", "psubscribe" -> {
-        listener.confirmed(push.get(1).toString());
-        if (unconfirmed > 0 && --unconfirmed == 0) {
-          listener.up();
+        String name = push.get(1).toString();
+        confirmed.add(name);
+        if (!name.equals(canary)) {
+          listener.confirmed(name);
         }
+        checkUp();
       }
       default -> { }
     }

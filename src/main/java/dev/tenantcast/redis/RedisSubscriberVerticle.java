@@ -224,8 +224,8 @@ public final class RedisSubscriberVerticle extends VerticleBase implements Subsc
     // Streams waiting for a subscription start now; they get their tenant's messages once Redis is back.
     awaiting.values().forEach(Promise::tryComplete);
     awaiting.clear();
-    LOG.warn("Redis subscriber connection lost ({}); events are delayed until it is back",
-        cause == null ? "closed" : cause.getMessage());
+    LOG.warn("Redis subscriber down ({}); events are delayed until it is back",
+        cause == null ? "connection closed" : cause.getMessage());
   }
 
   private String mode() {

@@ -216,7 +216,10 @@ final class ShardedSubscriptions implements Subscriptions {
     }
     String owner = slots.owner(channel);
     if (owner == null) {
-      refreshSoon(); // a slot no master covers: the cluster is failing over
+      // A slot that no master serves (a failover under way, or a master lost with its replicas): the channel's events
+      // are missed until one does, so the streams are told, and a stream waiting for it starts.
+      markDown(new IllegalStateException("no master serves the slot of " + channel));
+      refreshSoon();
       return;
     }
     Node node = node(owner);
@@ -405,6 +408,10 @@ final class ShardedSubscriptions implements Subscriptions {
       } else {
         refusals.warn("refused", "Redis Cluster master {} refused a subscription ({}) to {}; the events of the channel "
             + "are not delivered until the subscriber asks again and is accepted", node.endpoint, refusal, channel);
+        if (refused == null || refused.subscribe()) {
+          // its events are missed: the streams are told, and it is asked again while down (see watch)
+          markDown(new IllegalStateException("subscription to " + channel + " refused: " + refusal));
+        }
       }
       return;
     }

@@ -23,7 +23,10 @@ interface Subscriptions {
     /** Every wanted subscription is active (again). */
     void up();
 
-    /** Messages may be missed from now until {@link #up}: a connection was lost or went silent. */
+    /**
+     * Messages may be missed from now until {@link #up}: a connection was lost or went silent, or a wanted channel
+     * cannot be subscribed for now (Redis refused it, or no cluster master serves its slot).
+     */
     void down(Throwable cause);
   }
 

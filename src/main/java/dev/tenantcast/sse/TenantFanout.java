@@ -86,6 +86,8 @@ final class TenantFanout {
   private final Handler<Void> flushTask = v -> flush();
   private boolean flushScheduled;
   private MessageConsumer<Envelope> broadcast;
+  /** The broker's DEGRADED notice while it stands (until RESTORED): a stream that starts meanwhile is told too. */
+  private Envelope degraded;
 
   /**
    * Create on the event loop of the HTTP verticle instance that will own it.
@@ -147,7 +149,7 @@ final class TenantFanout {
         return;
       }
       if (!resume.requested()) {
-        stream.start(connected.apply(resumeJson(resume, null, 0)));
+        start(stream, connected.apply(resumeJson(resume, null, 0)));
         markDirty(stream);
         return;
       }
@@ -185,13 +187,21 @@ final class TenantFanout {
       gap = History.Gap.TRIMMED; // it held more than it may: the replay would not fit either
       held = List.of();
     }
-    stream.start(connected.apply(resumeJson(resume, gap, replay.size())));
+    start(stream, connected.apply(resumeJson(resume, gap, replay.size())));
     if (gap != null) {
       stream.enqueue(frame(null, Envelope.ofServer(MessageType.ERROR, new JsonObject().put("code", "RESUME_FAILED")
           .put("reason", gap.name()).put("message", "events were missed and cannot be replayed: refetch the state"),
           System.currentTimeMillis())));
     }
     send(stream, from, replay, held);
+  }
+
+  /** Sends the stream its first frame, then the broker's DEGRADED notice if it stands: it missed it. */
+  private void start(SseStream stream, Buffer first) {
+    stream.start(first);
+    if (degraded != null) {
+      stream.enqueue(frame(null, degraded));
+    }
   }
 
   /**
@@ -367,7 +377,9 @@ final class TenantFanout {
     }
     if (envelope.id() == null) { // a notice from the broker
       notice(envelope);
-      if (envelope.type() == MessageType.STATUS && "RESTORED".equals(envelope.data().getString("state"))) {
+      String state = envelope.type() == MessageType.STATUS ? envelope.data().getString("state") : null;
+      degraded = "DEGRADED".equals(state) ? envelope : "RESTORED".equals(state) ? null : degraded;
+      if ("RESTORED".equals(state)) {
         catchUpAll();
       }
       return;

@@ -238,6 +238,8 @@ class RedisClusterTest {
   /**
    * A refusal that a new slot map would not change (NOPERM: the Redis user may not use the channel) is logged with
    * Redis's reason, and does not send the subscriber back to read the map, and be refused again, as a MOVED does.
+   * The tenant's first stream starts at once, told that delivery is degraded (it used to wait 30 s, then start with
+   * no word); once the operator grants the channels, the subscription is asked again and accepted, and it is restored.
    */
   @Test
   void aSubscriptionRefusedForWantOfPermissionIsLoggedNotTakenForAMove(Vertx vertx) throws Exception {
@@ -248,14 +250,34 @@ class RedisClusterTest {
         // the canaries and the alerts stay allowed, the tenants' channels do not
         cluster.cli(master, "ACL", "SETUSER", "default", "resetchannels", "&system-alert*", "&tenantcast:*");
       }
-      // the stream waits for its subscription, which does not come: it is not awaited here
-      http.getAsync("/api/sse/dashboard?access_token=" + new Tokens(vertx).forTenant("acme"));
-      ILoggingEvent refusal = lines.await("refused a subscription");
-      System.out.printf("[cluster] %s: %s%n", refusal.getLevel(), refusal.getFormattedMessage());
-      assertTrue(refusal.getFormattedMessage().contains("NOPERM"), "Redis's reason is in the line");
-      assertTrue(refusal.getFormattedMessage().contains("{tenant:acme}"), "so is the channel refused");
-      assertEquals(Level.WARN, refusal.getLevel());
-      assertFalse(refusal.getFormattedMessage().contains("refreshing the slot map"), "not taken for a move");
+      Tokens tokens = new Tokens(vertx);
+      long openedAt = System.currentTimeMillis();
+      try (SseClient stream = SseClient.open(vertx, service.port(), tokens.forTenant("acme"))) {
+        assertEquals("CONNECTED", stream.next().type());
+        long connectedMillis = System.currentTimeMillis() - openedAt;
+        assertEquals("DEGRADED", stream.nextContent().payload().getString("state"), "told at once");
+        ILoggingEvent refusal = lines.await("refused a subscription");
+        System.out.printf("[cluster] %s: %s%n", refusal.getLevel(), refusal.getFormattedMessage());
+        assertTrue(refusal.getFormattedMessage().contains("NOPERM"), "Redis's reason is in the line");
+        assertTrue(refusal.getFormattedMessage().contains("{tenant:acme}"), "so is the channel refused");
+        assertEquals(Level.WARN, refusal.getLevel());
+        assertFalse(refusal.getFormattedMessage().contains("refreshing the slot map"), "not taken for a move");
+        assertEquals(503, http.get("/ready").status(), "not ready while a tenant's channels are refused");
+
+        for (int master : cluster.masters()) {
+          cluster.cli(master, "ACL", "SETUSER", "default", "allchannels");
+        }
+        long grantedAt = System.currentTimeMillis();
+        assertEquals("RESTORED", stream.nextContent().payload().getString("state"));
+        long restoredMillis = System.currentTimeMillis() - grantedAt;
+        Http.Reply reply = http.postJson("/api/events", tokens.forTenant("acme", "publisher"), new JsonObject()
+            .put("tenant", "acme").put("type", "NOTIFICATION").put("data", new JsonObject()).encode());
+        assertEquals(202, reply.status(), String.valueOf(reply.json()));
+        assertEquals("NOTIFICATION", stream.nextContent().type());
+        System.out.printf("[cluster] acme's first stream with its channels refused: CONNECTED after %d ms, then "
+            + "DEGRADED; channels granted: RESTORED after %d ms, and its event delivered%n", connectedMillis,
+            restoredMillis);
+      }
     }
   }
 
@@ -340,7 +362,7 @@ class RedisClusterTest {
       NumberedEvents events = new NumberedEvents();
       NumberedEvents otherEvents = new NumberedEvents();
       long[] at = new long[3]; // killed, restarted, healthy again
-      String[] newcomerSaw = new String[2];
+      String[] newcomerSaw = new String[3];
       Thread operator = new Thread(() -> {
         pause(2000);
         at[0] = System.currentTimeMillis();
@@ -351,9 +373,10 @@ class RedisClusterTest {
         // a tenant with no stream yet: its history is read from Redis, from its own master
         try (SseClient first = SseClient.open(vertx, service.port(), tokens.forTenant(newcomer))) {
           newcomerSaw[0] = first.next().type();
+          newcomerSaw[1] = first.nextContent().payload().getString("state"); // the instance's word on its broker
           http.postJson("/api/events", tokens.forTenant(newcomer, "publisher"), new JsonObject()
               .put("tenant", newcomer).put("type", "NOTIFICATION").put("data", new JsonObject()).encode());
-          newcomerSaw[1] = first.nextContent().type();
+          newcomerSaw[2] = first.nextContent().type();
         }
         pause(3000); // the schedule of the outage
         at[1] = System.currentTimeMillis();
@@ -372,14 +395,17 @@ class RedisClusterTest {
       NumberedEvents.Figures otherFigures = otherEvents.figures();
       System.out.printf("[cluster] master %d of acme and its replica %d killed, full coverage not required, the "
               + "master restarted %d ms later: acme %s; %s on another master %s; a new tenant's first stream during "
-              + "the outage: %s then %s; acme restored %d ms after the restart (%d ms after the cluster said ok)%n",
+              + "the outage: %s, %s, then %s; acme restored %d ms after the restart (%d ms after the cluster said "
+              + "ok)%n",
           victim, replica, at[1] - at[0], figures, bystander, otherFigures, newcomerSaw[0], newcomerSaw[1],
-          restored == null ? -1 : restored.atMillis() - at[1], restored == null ? -1 : restored.atMillis() - at[2]);
+          newcomerSaw[2], restored == null ? -1 : restored.atMillis() - at[1],
+          restored == null ? -1 : restored.atMillis() - at[2]);
       assertEquals(0, otherFigures.refused(), "the other master's tenant published throughout: " + otherFigures);
       assertEquals(0, otherFigures.lost());
       assertEquals(0, otherFigures.duplicated());
       assertEquals("CONNECTED", newcomerSaw[0], "a first stream opened on a live master during the outage");
-      assertEquals("NOTIFICATION", newcomerSaw[1], "and got its event");
+      assertEquals("DEGRADED", newcomerSaw[1], "told, as every stream of the instance, that delivery is degraded");
+      assertEquals("NOTIFICATION", newcomerSaw[2], "and got its event");
       assertTrue(figures.refused() > 0, "the dead master's tenant was refused, not silently dropped: " + figures);
       assertNotNull(events.first("STATUS", "DEGRADED"), "and its streams were told");
       assertNotNull(restored, "and that delivery was restored");
@@ -411,23 +437,42 @@ class RedisClusterTest {
       pause(window); // a measuring window
       long steadyReads = cluster.calls("cluster|slots") - before;
       cluster.unassignSlot(slot);
-      // the stream waits for a subscription that cannot be made yet: not awaited here
-      http.getAsync("/api/sse/dashboard?access_token=" + tokens.forTenant("late"));
-      pause(2000); // the subscriber's first, quick reads
-      before = cluster.calls("cluster|slots");
-      pause(window); // the schedule of the fault: an operator's time to act
-      long reads = cluster.calls("cluster|slots") - before;
-      cluster.assignSlot(slot, owner);
-      long assignedAt = System.currentTimeMillis();
+      long unassignedAt = System.currentTimeMillis();
+      long reads;
+      // the tenant's first stream starts at once, told that its events cannot flow yet (it used to wait 30 s, then
+      // start with no word)
       try (SseClient stream = SseClient.open(vertx, service.port(), tokens.forTenant("late"))) {
         assertEquals("CONNECTED", stream.next().type());
-        Http.Reply reply = http.postJson("/api/events", tokens.forTenant("late", "publisher"), new JsonObject()
-            .put("tenant", "late").put("type", "NOTIFICATION").put("data", new JsonObject()).encode());
+        long connectedMillis = System.currentTimeMillis() - unassignedAt;
+        assertEquals("DEGRADED", stream.nextContent().payload().getString("state"));
+        pause(2000); // the subscriber's first, quick reads
+        before = cluster.calls("cluster|slots");
+        pause(window); // the schedule of the fault: an operator's time to act
+        reads = cluster.calls("cluster|slots") - before;
+        assertEquals(503, http.get("/ready").status(), "not ready while a wanted channel's slot has no master");
+        cluster.assignSlot(slot, owner);
+        long assignedAt = System.currentTimeMillis();
+        assertEquals("RESTORED", stream.nextContent().payload().getString("state"));
+        long restoredMillis = System.currentTimeMillis() - assignedAt;
+        // The publisher's cluster client reads the slot map on a schedule of its own (about once a second): until it
+        // has, it refuses the slot's publishes with 503, which a publisher retries.
+        String notification = new JsonObject().put("tenant", "late").put("type", "NOTIFICATION")
+            .put("data", new JsonObject()).encode();
+        int refused = 0;
+        long deadline = System.currentTimeMillis() + 10_000;
+        Http.Reply reply = http.postJson("/api/events", tokens.forTenant("late", "publisher"), notification);
+        while (reply.status() == 503 && System.currentTimeMillis() < deadline) {
+          refused++;
+          pause(100); // a publisher's retry pace
+          reply = http.postJson("/api/events", tokens.forTenant("late", "publisher"), notification);
+        }
         assertEquals(202, reply.status(), String.valueOf(reply.json()));
         assertEquals("NOTIFICATION", stream.nextContent().type());
-        System.out.printf("[cluster] slot %d of a tenant left unassigned: slot map read %d times in %d ms (%d before "
-            + "the fault); once assigned, its stream got its first event %d ms later%n", slot, reads, window,
-            steadyReads, System.currentTimeMillis() - assignedAt);
+        System.out.printf("[cluster] slot %d of a tenant left unassigned: its first stream CONNECTED after %d ms, "
+            + "then DEGRADED; slot map read %d times in %d ms (%d before the fault); once assigned, RESTORED after %d "
+            + "ms, %d publish(es) refused 503 before the publisher's client read the map, its first event %d ms after "
+            + "the assignment%n", slot, connectedMillis, reads, window, steadyReads, restoredMillis, refused,
+            System.currentTimeMillis() - assignedAt);
       }
       assertTrue(reads > steadyReads, "the subscriber kept asking");
       // at most once per reconnectMaxMillis more than before (ten a second before it backed off), give or take a read
