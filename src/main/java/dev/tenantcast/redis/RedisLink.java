@@ -23,10 +23,11 @@ import java.util.function.Supplier;
  * gives back, and then waits on its own pool forever.
  *
  * <p>A Redis Cluster connection is one socket per node, and the Vert.x client opens one only when it reaches every node
- * of the slot map: while a dead master is still in the map (until its replica takes over, or for good when it has
- * none), no new one opens. So a cluster connection whose socket to a node ends is kept, serving the masters it still
- * reaches, until its replacement is up; only the commands of the lost node's slots fail meanwhile. Confined to the
- * event loop of its verticle.
+ * of the slot map: while a dead or frozen master is still in the map (until its replica takes over, or for good when
+ * it has none), no new one opens. So a cluster connection whose socket to a node ends, or that its owner finds silent,
+ * is kept, serving the masters it still reaches, until its replacement is up; only the commands of the lost node's
+ * slots fail meanwhile, or wait for their deadlines (which its owner must give them). Confined to the event loop of
+ * its verticle.
  */
 final class RedisLink {
   private static final Logger LOG = LoggerFactory.getLogger(RedisLink.class);
@@ -49,6 +50,7 @@ final class RedisLink {
   private boolean closed;
   private final RateLimitedLog retries = new RateLimitedLog(LOG, RETRY_LOG_MILLIS);
   private final Retirements retirements;
+  private final ClusterSeeds seeds;
 
   /**
    * @param onConnected prepares a new connection (handlers, subscriptions); the link is up when its future succeeds
@@ -64,6 +66,7 @@ final class RedisLink {
     this.onConnected = onConnected;
     this.onLost = onLost;
     this.retirements = new Retirements(vertx, timeoutMillis);
+    this.seeds = new ClusterSeeds(vertx, timeoutMillis);
   }
 
   /**
@@ -77,7 +80,7 @@ final class RedisLink {
     }
     if (client == null) {
       RedisOptions clientOptions = options.get();
-      client = Redis.createClient(vertx, clientOptions);
+      client = seeds.client(clientOptions);
       clusterClient = clientOptions.getType() == RedisClientType.CLUSTER;
     }
     Redis with = client;
@@ -113,11 +116,14 @@ final class RedisLink {
     });
   }
 
-  /** Drops the current connection as dead (it stopped answering) and opens a new one. */
+  /**
+   * Drops the current connection as dead (it stopped answering) and opens a new one; a cluster connection is kept
+   * until then, since only one of its nodes may be silent.
+   */
   void reset(String reason) {
     RedisConnection conn = connection;
     if (conn != null) {
-      lost(conn, new IllegalStateException(reason), false);
+      lost(conn, new IllegalStateException(reason), true);
     }
   }
 
@@ -138,20 +144,20 @@ final class RedisLink {
     if (attempting != null) {
       closing = closing.eventually(attempting::close);
     }
-    return Future.join(last == null ? closing : closing.eventually(last::close), retirements.now()).mapEmpty();
+    return Future.join(last == null ? closing : closing.eventually(last::close), retirements.now(), seeds.close())
+        .mapEmpty();
   }
 
   /**
    * Both the end and the exception handler may fire for one socket; only the first counts. A cluster connection is kept
-   * when a node's socket ended ({@code nodeEnded}), not when it stopped answering: commands to a silent node would
-   * wait, and fill the publishes in flight, until it was replaced.
+   * when a node's socket ended or went silent ({@code nodeLost}), not when preparing it failed.
    */
-  private void lost(RedisConnection conn, Throwable cause, boolean nodeEnded) {
+  private void lost(RedisConnection conn, Throwable cause, boolean nodeLost) {
     if (conn != connection) {
       return;
     }
     if (keptClient != null) {
-      if (!nodeEnded) { // the kept connection went silent too: dropped, while its replacement is still tried
+      if (!nodeLost) { // the kept connection failed otherwise: dropped, while its replacement is still tried
         connection = null;
         retire(conn, keptClient);
         keptClient = null;
@@ -160,7 +166,7 @@ final class RedisLink {
     }
     Redis last = client;
     client = null;
-    if (clusterClient && nodeEnded && !closed) {
+    if (clusterClient && nodeLost && !closed) {
       keptClient = last;
     } else {
       connection = null;

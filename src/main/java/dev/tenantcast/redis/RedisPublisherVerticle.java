@@ -23,13 +23,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Outbound half of the Redis broker: serves the publish side of the broker contract ({@link BrokerEndpoint}). With
  * history on, each event is appended to its history stream and published in one atomic step ({@link PublishScript}),
  * which also honours idempotency keys and the caller's deadline; with history off, it is PUBLISHed as it is. Either
  * way every instance delivers it. All commands are pipelined over one dedicated connection (a pool of six would refuse
- * thousands of concurrent publishes); the number in flight is bounded by {@code redis.maxPendingPublishes}.
+ * thousands of concurrent publishes); the number in flight is bounded by {@code redis.maxPendingPublishes}, and each
+ * waits for Redis until the caller's deadline at most: on Redis Cluster, a master that stops answering keeps only its
+ * own slots' publishes waiting (the connection is kept for the others, see {@link RedisLink}).
  */
 public final class RedisPublisherVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(RedisPublisherVerticle.class);
@@ -50,7 +54,10 @@ public final class RedisPublisherVerticle extends VerticleBase {
   private Command publishCommand;
   private RedisLink link;
   private int inFlight;
-  /** When the oldest unanswered PING was sent (0: none): a silent connection is dropped, so publishes fail fast. */
+  /**
+   * When the oldest unanswered PING was sent (0: none): a silent connection is dropped, so publishes fail fast (a
+   * cluster connection is kept until a new one opens, since only one of its masters may be silent).
+   */
   private long pingSentMillis;
   private long watchdog = -1;
 
@@ -90,7 +97,7 @@ public final class RedisPublisherVerticle extends VerticleBase {
     }
     if (pingSentMillis != 0) {
       if (now - pingSentMillis > config.timeoutMillis()) {
-        LOG.warn("Redis publisher got no answer for {} ms: dropping the connection", now - pingSentMillis);
+        LOG.warn("Redis publisher got no answer for {} ms: opening a new connection", now - pingSentMillis);
         pingSentMillis = 0;
         link.reset("no answer for " + config.timeoutMillis() + " ms");
       }
@@ -142,7 +149,9 @@ public final class RedisPublisherVerticle extends VerticleBase {
     inFlight++;
     Future<Published> published = history.enabled() ? appendAndPublish(connection, channel, request)
         : connection.send(Request.cmd(publishCommand).arg(channel).arg(payload)).map(r -> new Published(id));
+    long waitMillis = request.deadlineMillis() > 0 ? request.deadlineMillis() - timestamp : config.timeoutMillis();
     return published
+        .timeout(waitMillis, TimeUnit.MILLISECONDS)
         .andThen(ar -> inFlight--)
         .onSuccess(p -> {
           if (!p.duplicate()) {
@@ -151,6 +160,9 @@ public final class RedisPublisherVerticle extends VerticleBase {
         })
         .recover(e -> {
           stats.publishFailed();
+          if (e instanceof TimeoutException) {
+            return failed(PublishFailure.NO_ANSWER, "Redis did not answer within " + waitMillis + " ms");
+          }
           return e instanceof PublishException ? Future.failedFuture(e)
               : failed(PublishFailure.UNAVAILABLE, "Redis did not take the event: " + e.getMessage());
         });

@@ -24,9 +24,10 @@ import java.util.function.Supplier;
  * under a burst (a thousand tenants' first reads at once) or after a failover its pools fail or wait forever; one
  * cluster connection routes each command to its slot's master and pipelines them all. Every command has a deadline,
  * and a command that misses it, or fails for any reason other than a Redis error reply, retires the connection and
- * its client; the next command opens new ones. A Redis Cluster connection whose socket to a node ended is kept until
- * its replacement is up, as {@link RedisLink} says why: a new one cannot open while a dead master is in the slot map,
- * and the old one still reaches every other master. Confined to the event loop of its verticle.
+ * its client; the next command opens new ones. A Redis Cluster connection whose socket to a node ended, or whose
+ * command to a node went unanswered, is kept until its replacement is up, as {@link RedisLink} says why: a new one
+ * cannot open while a dead or frozen master is in the slot map, and the old one still reaches every other master.
+ * Confined to the event loop of its verticle.
  */
 final class RenewingRedis {
   private static final Logger LOG = LoggerFactory.getLogger(RenewingRedis.class);
@@ -47,6 +48,7 @@ final class RenewingRedis {
   private Redis replacementClient;
   private long lastReplacementMillis;
   private final Retirements retirements;
+  private final ClusterSeeds seeds;
   /** A kept connection is tried again after each failed command of the lost node's slots: said once in a while. */
   private final RateLimitedLog keptLog = new RateLimitedLog(LOG, KEPT_LOG_MILLIS);
 
@@ -56,6 +58,7 @@ final class RenewingRedis {
     this.options = options;
     this.timeoutMillis = timeoutMillis;
     this.retirements = new Retirements(vertx, timeoutMillis);
+    this.seeds = new ClusterSeeds(vertx, timeoutMillis);
   }
 
   Future<Response> send(Request request) {
@@ -73,7 +76,7 @@ final class RenewingRedis {
     Future<RedisConnection> open = connection;
     client = null;
     connection = null;
-    return Future.join(replacing, close(last, open), retirements.now()).mapEmpty();
+    return Future.join(replacing, close(last, open), retirements.now(), seeds.close()).mapEmpty();
   }
 
   /** Gives up the replacement under way, if any: its client is closed at once, its connection if it still opens. */
@@ -109,7 +112,7 @@ final class RenewingRedis {
   private <T> Future<T> withConnection(Function<RedisConnection, Future<T>> command) {
     if (connection == null) {
       RedisOptions clientOptions = options.get();
-      client = Redis.createClient(vertx, clientOptions);
+      client = seeds.client(clientOptions);
       clusterClient = clientOptions.getType() == RedisClientType.CLUSTER;
       connection = open(client);
     }
@@ -117,7 +120,7 @@ final class RenewingRedis {
     Promise<T> result = Promise.promise();
     long timer = vertx.setTimer(timeoutMillis, t -> {
       if (result.tryFail(new TimeoutException("Redis " + name + ": no answer within " + timeoutMillis + " ms"))) {
-        retire(used, "no answer within " + timeoutMillis + " ms", false);
+        retire(used, "no answer within " + timeoutMillis + " ms", true);
       }
     });
     used.compose(command).onComplete(ar -> {
@@ -137,15 +140,16 @@ final class RenewingRedis {
   }
 
   /**
-   * @param nodeEnded whether a socket ended, not a command that went unanswered: a cluster connection is kept only
-   *                  then, since commands to a silent node would wait out their deadlines until it was replaced
+   * @param nodeLost whether a node's socket ended or a command went unanswered (a silent node), not the connection's
+   *                 own failure: a cluster connection is kept then, serving the other nodes, while a new one opens;
+   *                 the silent node's commands wait out their deadlines meanwhile
    */
-  private void retire(Future<RedisConnection> used, String reason, boolean nodeEnded) {
+  private void retire(Future<RedisConnection> used, String reason, boolean nodeLost) {
     if (connection != used) {
       return;
     }
     String why = reason.lines().findFirst().orElse(reason);
-    if (!clusterClient || !nodeEnded || !used.succeeded()) {
+    if (!clusterClient || !nodeLost || !used.succeeded()) {
       LOG.warn("Redis {} connection replaced ({})", name, why);
       close();
       return;
@@ -158,7 +162,7 @@ final class RenewingRedis {
     keptLog.warn("kept", "Redis {} cluster connection failed a command ({}); it keeps serving while a new one opens",
         name, why);
     RedisOptions nextOptions = options.get();
-    Redis next = Redis.createClient(vertx, nextOptions);
+    Redis next = seeds.client(nextOptions);
     Future<RedisConnection> opening = open(next);
     replacement = opening;
     replacementClient = next;

@@ -100,6 +100,26 @@ final class RedisProcesses implements AutoCloseable {
     }
   }
 
+  /** Sends a signal to the process on this port: STOP freezes it (sockets open, nothing answers), CONT thaws it. */
+  void signal(int port, String name) {
+    signal(byPort.get(port).pid(), name);
+  }
+
+  /** Sends a signal to a process, as {@code kill -NAME pid}. */
+  static void signal(long pid, String name) {
+    try {
+      Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(pid)).inheritIO().start();
+      if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        throw new AssertionError("kill -" + name + " failed");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
   /** Starts the killed process on this port again, with its arguments and directory (a cluster node its nodes.conf). */
   void restart(int port) {
     start(port, argsByPort.get(port));

@@ -181,6 +181,23 @@ public final class TestRedisCluster implements AutoCloseable {
     processes.kill(port);
   }
 
+  /** Freezes a node (SIGSTOP), as a hung host or a network partition would: its sockets stay open, nothing answers. */
+  public void freeze(int port) {
+    processes.signal(port, "STOP");
+  }
+
+  /** Lets a frozen node go on (SIGCONT). */
+  public void thaw(int port) {
+    processes.signal(port, "CONT");
+  }
+
+  /** Sets how long the nodes wait before they take a silent node for failed and fail it over (1 s here by default). */
+  public void nodeTimeout(long millis) {
+    for (int port : livePorts()) {
+      cli(port, "CONFIG", "SET", "cluster-node-timeout", String.valueOf(millis));
+    }
+  }
+
   /** Starts a killed node again on its port, with its cluster config: it rejoins with the role and slots it had. */
   public void restart(int port) {
     processes.restart(port);

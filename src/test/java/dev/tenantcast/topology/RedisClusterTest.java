@@ -362,7 +362,7 @@ class RedisClusterTest {
       NumberedEvents events = new NumberedEvents();
       NumberedEvents otherEvents = new NumberedEvents();
       long[] at = new long[3]; // killed, restarted, healthy again
-      String[] newcomerSaw = new String[3];
+      List<String> newcomerSaw = new ArrayList<>();
       Thread operator = new Thread(() -> {
         pause(2000);
         at[0] = System.currentTimeMillis();
@@ -370,14 +370,7 @@ class RedisClusterTest {
         cluster.kill(victim);
         await(() -> cluster.cli(others.get(bystander), "CLUSTER", "INFO").contains("cluster_slots_fail:" + slots),
             "the cluster marked the master failed");
-        // a tenant with no stream yet: its history is read from Redis, from its own master
-        try (SseClient first = SseClient.open(vertx, service.port(), tokens.forTenant(newcomer))) {
-          newcomerSaw[0] = first.next().type();
-          newcomerSaw[1] = first.nextContent().payload().getString("state"); // the instance's word on its broker
-          http.postJson("/api/events", tokens.forTenant(newcomer, "publisher"), new JsonObject()
-              .put("tenant", newcomer).put("type", "NOTIFICATION").put("data", new JsonObject()).encode());
-          newcomerSaw[2] = first.nextContent().type();
-        }
+        newcomerSaw.addAll(firstStream(vertx, service, http, tokens, newcomer));
         pause(3000); // the schedule of the outage
         at[1] = System.currentTimeMillis();
         cluster.restart(victim);
@@ -397,15 +390,15 @@ class RedisClusterTest {
               + "master restarted %d ms later: acme %s; %s on another master %s; a new tenant's first stream during "
               + "the outage: %s, %s, then %s; acme restored %d ms after the restart (%d ms after the cluster said "
               + "ok)%n",
-          victim, replica, at[1] - at[0], figures, bystander, otherFigures, newcomerSaw[0], newcomerSaw[1],
-          newcomerSaw[2], restored == null ? -1 : restored.atMillis() - at[1],
+          victim, replica, at[1] - at[0], figures, bystander, otherFigures, newcomerSaw.get(0), newcomerSaw.get(1),
+          newcomerSaw.get(2), restored == null ? -1 : restored.atMillis() - at[1],
           restored == null ? -1 : restored.atMillis() - at[2]);
       assertEquals(0, otherFigures.refused(), "the other master's tenant published throughout: " + otherFigures);
       assertEquals(0, otherFigures.lost());
       assertEquals(0, otherFigures.duplicated());
-      assertEquals("CONNECTED", newcomerSaw[0], "a first stream opened on a live master during the outage");
-      assertEquals("DEGRADED", newcomerSaw[1], "told, as every stream of the instance, that delivery is degraded");
-      assertEquals("NOTIFICATION", newcomerSaw[2], "and got its event");
+      assertEquals("CONNECTED", newcomerSaw.get(0), "a first stream opened on a live master during the outage");
+      assertEquals("DEGRADED", newcomerSaw.get(1), "told, as every stream of the instance, that delivery is degraded");
+      assertEquals("NOTIFICATION", newcomerSaw.get(2), "and got its event");
       assertTrue(figures.refused() > 0, "the dead master's tenant was refused, not silently dropped: " + figures);
       assertNotNull(events.first("STATUS", "DEGRADED"), "and its streams were told");
       assertNotNull(restored, "and that delivery was restored");
@@ -413,6 +406,132 @@ class RedisClusterTest {
       assertEquals(0, figures.duplicated());
       assertTrue(events.order().get(events.order().size() - 1) > figures.sent() - RATE,
           "deliveries flow again once the master is back");
+    }
+  }
+
+  /**
+   * A master that stops answering without its connections ending (a hung host, a network partition; here SIGSTOP),
+   * for less than the cluster's node timeout, so that the cluster does not fail it over: only its own tenants may be
+   * refused. Every other tenant keeps publishing, and a first stream opens; the frozen master's tenants are refused
+   * (504 at their deadline) or published once it answers again, and their streams are told, then get every accepted
+   * event. The frozen master is the first seed: the Vert.x cluster client reads the slot map (every second) from the
+   * seeds in order, with no deadline, so it used to hold every tenant's publishes (324 of 702 accepted).
+   */
+  @Test
+  void aFrozenMasterCostsOnlyItsOwnTenantsWhileTheOthersPublish(Vertx vertx) throws Exception {
+    try (TestRedisCluster cluster = TestRedisCluster.start(); TestService service = service(cluster);
+         Http http = new Http(vertx, service.port())) {
+      cluster.nodeTimeout(20_000); // longer than the freeze: no failover, as with the default 15 s and a shorter one
+      Tokens tokens = new Tokens(vertx);
+      // the first seed: the cluster clients read the slot map from it first
+      int victim = Integer.parseInt(cluster.endpoints().get(0).substring(cluster.endpoints().get(0).lastIndexOf(':')
+          + 1));
+      assertTrue(cluster.masters().contains(victim), "the first seed is a master");
+      Map<String, Integer> tenants = tenantsOnEveryMaster(cluster, 2);
+      String frozen = tenants.entrySet().stream().filter(e -> e.getValue() == victim).findFirst().orElseThrow()
+          .getKey();
+      List<String> others = tenants.entrySet().stream().filter(e -> e.getValue() != victim).map(Map.Entry::getKey)
+          .toList();
+      String bystander = others.get(0);
+      String newcomer = others.get(1);
+      SseClient stream = SseClient.open(vertx, service.port(), tokens.forTenant(frozen));
+      SseClient other = SseClient.open(vertx, service.port(), tokens.forTenant(bystander));
+      assertEquals("CONNECTED", stream.next().type());
+      assertEquals("CONNECTED", other.next().type());
+      NumberedEvents events = new NumberedEvents();
+      NumberedEvents otherEvents = new NumberedEvents();
+      long[] at = new long[2]; // frozen, thawed
+      List<String> newcomerSaw = new ArrayList<>();
+      Thread operator = new Thread(() -> {
+        pause(2000);
+        at[0] = System.currentTimeMillis();
+        cluster.freeze(victim);
+        pause(5000); // beyond the service's timeout (3 s): it has found the master silent
+        newcomerSaw.addAll(firstStream(vertx, service, http, tokens, newcomer));
+        pause(3000); // the rest of the freeze
+        at[1] = System.currentTimeMillis();
+        cluster.thaw(victim);
+        pause(4000);
+        stopQuietly(events);
+        stopQuietly(otherEvents);
+      });
+      throughFault(operator, http, tokens, new Watched(frozen, stream, events),
+          new Watched(bystander, other, otherEvents));
+
+      NumberedEvents.Figures figures = events.figures();
+      NumberedEvents.Figures otherFigures = otherEvents.figures();
+      NumberedEvents.Received restored = events.first("STATUS", "RESTORED");
+      System.out.printf("[cluster] master %d (the first seed) of %s frozen for %d ms (no failover): %s %s; %s on "
+              + "another master %s; a new tenant's first stream during the freeze: %s, %s, then %s; %s restored %d "
+              + "ms after the thaw%n", victim, frozen, at[1] - at[0], frozen, figures, bystander, otherFigures,
+          newcomerSaw.get(0), newcomerSaw.get(1), newcomerSaw.get(2), frozen,
+          restored == null ? -1 : restored.atMillis() - at[1]);
+      assertEquals(0, otherFigures.refused(), "the other master's tenant published throughout: " + otherFigures);
+      assertEquals(0, otherFigures.lost());
+      assertEquals(0, otherFigures.duplicated());
+      assertEquals("CONNECTED", newcomerSaw.get(0), "a first stream opened on a live master during the freeze");
+      assertEquals("NOTIFICATION", newcomerSaw.get(2), "and got its event");
+      assertNotNull(events.first("STATUS", "DEGRADED"), "the frozen master's streams were told");
+      assertNotNull(restored, "and that delivery was restored");
+      assertEquals(0, figures.lost(), "every accepted event arrived");
+      assertEquals(0, figures.duplicated());
+      assertTrue(events.order().get(events.order().size() - 1) > figures.sent() - RATE,
+          "deliveries flow again once the master answers");
+    }
+  }
+
+  /**
+   * A master frozen for longer than the cluster's node timeout: the cluster fails it over while it still holds its
+   * sockets open. Its tenants are served by the promoted replica before the old master wakes up, and every other tenant
+   * publishes throughout.
+   */
+  @Test
+  void aFrozenMasterFailedOverIsFollowedToItsReplicaBeforeItWakes(Vertx vertx) throws Exception {
+    try (TestRedisCluster cluster = TestRedisCluster.start(); TestService service = service(cluster);
+         Http http = new Http(vertx, service.port())) {
+      Tokens tokens = new Tokens(vertx);
+      int victim = cluster.masterOf("{tenant:acme}");
+      int replica = cluster.replicaOf(victim);
+      String bystander = tenantsOnEveryMaster(cluster, 1).entrySet().stream().filter(e -> e.getValue() != victim)
+          .findFirst().orElseThrow().getKey();
+      SseClient stream = SseClient.open(vertx, service.port(), tokens.forTenant("acme"));
+      SseClient other = SseClient.open(vertx, service.port(), tokens.forTenant(bystander));
+      assertEquals("CONNECTED", stream.next().type());
+      assertEquals("CONNECTED", other.next().type());
+      NumberedEvents events = new NumberedEvents();
+      NumberedEvents otherEvents = new NumberedEvents();
+      long[] at = new long[3]; // frozen, replica promoted, thawed
+      Thread operator = new Thread(() -> {
+        pause(2000);
+        at[0] = System.currentTimeMillis();
+        cluster.freeze(victim);
+        // asked of the replica itself: a frozen node would not answer redis-cli
+        await(() -> cluster.cli(replica, "ROLE").startsWith("master"), "the cluster promoted the replica");
+        at[1] = System.currentTimeMillis();
+        pause(6000); // the old master stays frozen
+        at[2] = System.currentTimeMillis();
+        cluster.thaw(victim);
+        pause(3000);
+        stopQuietly(events);
+        stopQuietly(otherEvents);
+      });
+      throughFault(operator, http, tokens, new Watched("acme", stream, events),
+          new Watched(bystander, other, otherEvents));
+
+      NumberedEvents.Figures figures = events.figures();
+      NumberedEvents.Figures otherFigures = otherEvents.figures();
+      NumberedEvents.Received restored = events.first("STATUS", "RESTORED");
+      System.out.printf("[cluster] master %d of acme frozen and failed over: promoted %d ms after the freeze, thawed "
+              + "%d ms after; acme %s, restored %d ms after the promotion; %s on another master %s%n", victim,
+          at[1] - at[0], at[2] - at[0], figures, restored == null ? -1 : restored.atMillis() - at[1], bystander,
+          otherFigures);
+      assertEquals(0, otherFigures.refused(), "the other master's tenant published throughout: " + otherFigures);
+      assertEquals(0, otherFigures.lost());
+      assertNotNull(restored, "acme's streams were told that delivery was restored");
+      assertTrue(restored.atMillis() < at[2], "by the promoted replica, before the old master woke up");
+      assertEquals(0, figures.lost(), "every accepted event arrived");
+      assertEquals(0, figures.duplicated());
+      assertTrue(events.order().get(events.order().size() - 1) > figures.sent() - RATE, "deliveries flow again");
     }
   }
 
@@ -583,6 +702,28 @@ class RedisClusterTest {
     for (Watched w : watched) {
       w.stream().close();
     }
+  }
+
+  /**
+   * What a tenant's first stream sees while a master is away (its history is read from Redis, from its own master):
+   * its first event, the instance's word on its broker, and the event published to it (or why none came, asserted
+   * by the caller once the fault's schedule is over).
+   */
+  static List<String> firstStream(Vertx vertx, TestService service, Http http, Tokens tokens, String tenant) {
+    List<String> saw = new ArrayList<>();
+    try (SseClient first = SseClient.open(vertx, service.port(), tokens.forTenant(tenant))) {
+      saw.add(first.next().type());
+      saw.add(first.nextContent().payload().getString("state"));
+      http.postJson("/api/events", tokens.forTenant(tenant, "publisher"), new JsonObject()
+          .put("tenant", tenant).put("type", "NOTIFICATION").put("data", new JsonObject()).encode());
+      saw.add(first.nextContent().type());
+    } catch (AssertionError failed) {
+      saw.add(failed.getMessage());
+    }
+    while (saw.size() < 3) {
+      saw.add(null);
+    }
+    return saw;
   }
 
   /** Tenants named t0, t1, ... chosen so that each master owns the slots of {@code perMaster} of them. */
