@@ -9,6 +9,7 @@ import io.vertx.redis.client.RedisClientType;
 import io.vertx.redis.client.RedisClusterConnectOptions;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -56,13 +57,19 @@ final class ClusterSeeds {
     List<String> seeds = options.getEndpoints();
     Promise<RedisClusterConnectOptions> ordered = Promise.promise();
     long deadline = vertx.setTimer(timeoutMillis, t -> ordered.tryComplete(new RedisClusterConnectOptions(options)));
+    int[] failed = new int[1];
     for (String seed : seeds) {
-      probe(options, seed).send(Request.cmd(Command.PING)).onSuccess(pong -> {
-        List<String> first = new ArrayList<>(seeds.size());
-        first.add(seed);
-        seeds.stream().filter(other -> !other.equals(seed)).forEach(first::add);
-        if (ordered.tryComplete(new RedisClusterConnectOptions(options).setEndpoints(first))) {
-          vertx.cancelTimer(deadline);
+      probe(options, seed).send(Request.cmd(Command.PING)).onComplete(ar -> {
+        // an error reply (an ACL without PING, say) is an answer too
+        if (ar.succeeded() || ar.cause() instanceof Response) {
+          List<String> first = new ArrayList<>(seeds.size());
+          first.add(seed);
+          seeds.stream().filter(other -> !other.equals(seed)).forEach(first::add);
+          if (ordered.tryComplete(new RedisClusterConnectOptions(options).setEndpoints(first))) {
+            vertx.cancelTimer(deadline);
+          }
+        } else if (++failed[0] == seeds.size() && ordered.tryComplete(new RedisClusterConnectOptions(options))) {
+          vertx.cancelTimer(deadline); // every seed refused at once: the client says why itself
         }
       });
     }

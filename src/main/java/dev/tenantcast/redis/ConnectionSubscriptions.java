@@ -96,14 +96,16 @@ final class ConnectionSubscriptions implements Subscriptions {
     return link.close();
   }
 
-  /** A new connection: everything wanted now, as one SUBSCRIBE and one PSUBSCRIBE. */
+  /**
+   * A new connection: everything wanted now, as one SUBSCRIBE and one PSUBSCRIBE, and the canary on its own, so that
+   * a refused channel (Redis refuses the whole command) cannot silence it and make the watchdog drop the connection.
+   */
   private Future<?> subscribeAll(RedisConnection connection) {
     connection.handler(this::onPush);
     lastHeardMillis = System.currentTimeMillis();
     confirmed.clear();
-    List<ChannelMap.Subscription> all = new ArrayList<>(wanted);
-    all.add(new ChannelMap.Subscription(canary, false));
-    return send(connection, all);
+    return Future.all(send(connection, new ArrayList<>(wanted)),
+        send(connection, List.of(new ChannelMap.Subscription(canary, false))));
   }
 
   private void lost(Throwable cause) {
@@ -118,12 +120,15 @@ final class ConnectionSubscriptions implements Subscriptions {
 
   /** Up when the canary and every wanted subscription are confirmed; later additions are awaited by the listener. */
   private void checkUp() {
-    if (!up && link.connection() != null && confirmed.contains(canary)
-        && wanted.stream().allMatch(s -> confirmed.contains(s.name()))) {
+    if (!up && link.connection() != null && allConfirmed()) {
       up = true;
       askAgain.reset();
       listener.up();
     }
+  }
+
+  private boolean allConfirmed() {
+    return confirmed.contains(canary) && wanted.stream().allMatch(s -> confirmed.contains(s.name()));
   }
 
   /**
@@ -131,6 +136,9 @@ final class ConnectionSubscriptions implements Subscriptions {
    * confirmed, each on its own (Redis refuses a whole command for one channel it forbids), with backoff.
    */
   private void refused(String refusal) {
+    if (allConfirmed()) {
+      return; // what was refused is no longer wanted (a tenant's streams closed within a round trip)
+    }
     if (up) {
       down(new IllegalStateException("Redis refused a subscription: " + refusal));
     }
@@ -148,6 +156,7 @@ final class ConnectionSubscriptions implements Subscriptions {
       missing.add(new ChannelMap.Subscription(canary, false));
       missing.removeIf(s -> confirmed.contains(s.name()));
       missing.forEach(s -> send(connection, List.of(s)));
+      checkUp(); // nothing may be missing any more: what was refused was removed meanwhile
     });
   }
 
@@ -202,6 +211,8 @@ final class ConnectionSubscriptions implements Subscriptions {
         }
         checkUp();
       }
+      // a confirmation that came after its channel was removed is taken back by the unsubscribe's answer
+      case "unsubscribe", "punsubscribe" -> confirmed.remove(push.get(1).toString());
       default -> { }
     }
   }

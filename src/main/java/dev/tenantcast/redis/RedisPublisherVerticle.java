@@ -10,6 +10,7 @@ import dev.tenantcast.bus.PublishRequest;
 import dev.tenantcast.bus.Published;
 import dev.tenantcast.config.HistoryConfig;
 import dev.tenantcast.config.RedisConfig;
+import dev.tenantcast.log.RateLimitedLog;
 import dev.tenantcast.service.ServiceContext;
 import dev.tenantcast.stats.ServiceStats;
 import io.vertx.core.Future;
@@ -19,6 +20,7 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.RedisConnection;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -60,6 +62,7 @@ public final class RedisPublisherVerticle extends VerticleBase {
    */
   private long pingSentMillis;
   private long watchdog = -1;
+  private final RateLimitedLog silence = new RateLimitedLog(LOG, 10_000);
 
   public RedisPublisherVerticle(ServiceContext service) {
     this.stats = service.stats();
@@ -97,7 +100,8 @@ public final class RedisPublisherVerticle extends VerticleBase {
     }
     if (pingSentMillis != 0) {
       if (now - pingSentMillis > config.timeoutMillis()) {
-        LOG.warn("Redis publisher got no answer for {} ms: opening a new connection", now - pingSentMillis);
+        silence.warn("silent", "Redis publisher got no answer for {} ms: opening a new connection",
+            now - pingSentMillis);
         pingSentMillis = 0;
         link.reset("no answer for " + config.timeoutMillis() + " ms");
       }
@@ -105,7 +109,9 @@ public final class RedisPublisherVerticle extends VerticleBase {
     }
     pingSentMillis = now;
     connection.send(Request.cmd(Command.PING)).onComplete(ar -> {
-      if (pingSentMillis == now) { // the ping awaited, on whichever connection (a cluster's may be replaced)
+      // an answer (an error reply is one) for the ping awaited, on whichever connection (a cluster's may be replaced);
+      // not a PING refused at once by a full waiting queue, which a silent Redis fills
+      if ((ar.succeeded() || ar.cause() instanceof Response) && pingSentMillis == now) {
         pingSentMillis = 0;
       }
     });

@@ -188,6 +188,10 @@ final class TenantFanout {
       held = List.of();
     }
     start(stream, connected.apply(resumeJson(resume, gap, replay.size())));
+    if (degraded != null) { // start() gave it the DEGRADED notice, which may also have come while it held
+      Envelope told = degraded;
+      held = held.stream().filter(e -> e != told).toList();
+    }
     if (gap != null) {
       stream.enqueue(frame(null, Envelope.ofServer(MessageType.ERROR, new JsonObject().put("code", "RESUME_FAILED")
           .put("reason", gap.name()).put("message", "events were missed and cannot be replayed: refetch the state"),
