@@ -382,8 +382,10 @@ final class TenantFanout {
     if (envelope.id() == null) { // a notice from the broker
       notice(envelope);
       String state = envelope.type() == MessageType.STATUS ? envelope.data().getString("state") : null;
-      degraded = "DEGRADED".equals(state) ? envelope : "RESTORED".equals(state) ? null : degraded;
-      if ("RESTORED".equals(state)) {
+      if ("DEGRADED".equals(state)) {
+        degraded = envelope;
+      } else if ("RESTORED".equals(state)) {
+        degraded = null;
         catchUpAll();
       }
       return;

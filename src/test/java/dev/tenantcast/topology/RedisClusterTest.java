@@ -393,19 +393,14 @@ class RedisClusterTest {
           victim, replica, at[1] - at[0], figures, bystander, otherFigures, newcomerSaw.get(0), newcomerSaw.get(1),
           newcomerSaw.get(2), restored == null ? -1 : restored.atMillis() - at[1],
           restored == null ? -1 : restored.atMillis() - at[2]);
-      assertEquals(0, otherFigures.refused(), "the other master's tenant published throughout: " + otherFigures);
-      assertEquals(0, otherFigures.lost());
-      assertEquals(0, otherFigures.duplicated());
+      assertUntouched(otherFigures);
       assertEquals("CONNECTED", newcomerSaw.get(0), "a first stream opened on a live master during the outage");
       assertEquals("DEGRADED", newcomerSaw.get(1), "told, as every stream of the instance, that delivery is degraded");
       assertEquals("NOTIFICATION", newcomerSaw.get(2), "and got its event");
       assertTrue(figures.refused() > 0, "the dead master's tenant was refused, not silently dropped: " + figures);
       assertNotNull(events.first("STATUS", "DEGRADED"), "and its streams were told");
       assertNotNull(restored, "and that delivery was restored");
-      assertEquals(0, figures.lost(), "every accepted event arrived");
-      assertEquals(0, figures.duplicated());
-      assertTrue(events.order().get(events.order().size() - 1) > figures.sent() - RATE,
-          "deliveries flow again once the master is back");
+      assertRecovered(events, "deliveries flow again once the master is back");
     }
   }
 
@@ -466,17 +461,12 @@ class RedisClusterTest {
               + "ms after the thaw%n", victim, frozen, at[1] - at[0], frozen, figures, bystander, otherFigures,
           newcomerSaw.get(0), newcomerSaw.get(1), newcomerSaw.get(2), frozen,
           restored == null ? -1 : restored.atMillis() - at[1]);
-      assertEquals(0, otherFigures.refused(), "the other master's tenant published throughout: " + otherFigures);
-      assertEquals(0, otherFigures.lost());
-      assertEquals(0, otherFigures.duplicated());
+      assertUntouched(otherFigures);
       assertEquals("CONNECTED", newcomerSaw.get(0), "a first stream opened on a live master during the freeze");
       assertEquals("NOTIFICATION", newcomerSaw.get(2), "and got its event");
       assertNotNull(events.first("STATUS", "DEGRADED"), "the frozen master's streams were told");
       assertNotNull(restored, "and that delivery was restored");
-      assertEquals(0, figures.lost(), "every accepted event arrived");
-      assertEquals(0, figures.duplicated());
-      assertTrue(events.order().get(events.order().size() - 1) > figures.sent() - RATE,
-          "deliveries flow again once the master answers");
+      assertRecovered(events, "deliveries flow again once the master answers");
     }
   }
 
@@ -525,13 +515,10 @@ class RedisClusterTest {
               + "%d ms after; acme %s, restored %d ms after the promotion; %s on another master %s%n", victim,
           at[1] - at[0], at[2] - at[0], figures, restored == null ? -1 : restored.atMillis() - at[1], bystander,
           otherFigures);
-      assertEquals(0, otherFigures.refused(), "the other master's tenant published throughout: " + otherFigures);
-      assertEquals(0, otherFigures.lost());
+      assertUntouched(otherFigures);
       assertNotNull(restored, "acme's streams were told that delivery was restored");
       assertTrue(restored.atMillis() < at[2], "by the promoted replica, before the old master woke up");
-      assertEquals(0, figures.lost(), "every accepted event arrived");
-      assertEquals(0, figures.duplicated());
-      assertTrue(events.order().get(events.order().size() - 1) > figures.sent() - RATE, "deliveries flow again");
+      assertRecovered(events, "deliveries flow again");
     }
   }
 
@@ -702,6 +689,21 @@ class RedisClusterTest {
     for (Watched w : watched) {
       w.stream().close();
     }
+  }
+
+  /** Another master's tenant through the fault: every publish accepted, every event delivered once. */
+  static void assertUntouched(NumberedEvents.Figures other) {
+    assertEquals(0, other.refused(), "the other master's tenant published throughout: " + other);
+    assertEquals(0, other.lost());
+    assertEquals(0, other.duplicated());
+  }
+
+  /** The fault's own tenant: every accepted event arrived once, and deliveries flow again by the end. */
+  static void assertRecovered(NumberedEvents events, String flowsAgain) {
+    NumberedEvents.Figures figures = events.figures();
+    assertEquals(0, figures.lost(), "every accepted event arrived");
+    assertEquals(0, figures.duplicated());
+    assertTrue(events.order().get(events.order().size() - 1) > figures.sent() - RATE, flowsAgain);
   }
 
   /**
