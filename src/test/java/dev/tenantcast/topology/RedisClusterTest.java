@@ -171,9 +171,8 @@ class RedisClusterTest {
     try (TestRedisCluster cluster = TestRedisCluster.start(); TestService service = service(cluster);
          Http http = new Http(vertx, service.port())) {
       Tokens tokens = new Tokens(vertx);
-      SseClient stream = SseClient.open(vertx, service.port(), tokens.forTenant("acme"));
-      assertEquals("CONNECTED", stream.next().type());
-      NumberedEvents events = new NumberedEvents();
+      Watched watched = watch(vertx, service, tokens, "acme");
+      NumberedEvents events = watched.events();
       int slot = cluster.slot("{tenant:acme}");
       long[] migratedAt = new long[2];
       int[] newNode = new int[1];
@@ -186,7 +185,7 @@ class RedisClusterTest {
         pause(3000);
         stopQuietly(events);
       });
-      throughFault(operator, http, tokens, new Watched("acme", stream, events));
+      throughFault(operator, http, tokens, watched);
 
       NumberedEvents.Figures figures = events.figures();
       NumberedEvents.Received restored = events.first("STATUS", "RESTORED");
@@ -289,12 +288,10 @@ class RedisClusterTest {
       int victim = cluster.masterOf("{tenant:acme}");
       String bystander = tenantsOnEveryMaster(cluster, 1).entrySet().stream().filter(e -> e.getValue() != victim)
           .findFirst().orElseThrow().getKey();
-      SseClient stream = SseClient.open(vertx, service.port(), tokens.forTenant("acme"));
-      SseClient other = SseClient.open(vertx, service.port(), tokens.forTenant(bystander));
-      assertEquals("CONNECTED", stream.next().type());
-      assertEquals("CONNECTED", other.next().type());
-      NumberedEvents events = new NumberedEvents();
-      NumberedEvents otherEvents = new NumberedEvents();
+      Watched watched = watch(vertx, service, tokens, "acme");
+      Watched bystanding = watch(vertx, service, tokens, bystander);
+      NumberedEvents events = watched.events();
+      NumberedEvents otherEvents = bystanding.events();
       List<Integer> readiness = new ArrayList<>();
       long[] killedAt = new long[1];
       long[] healthyAt = new long[1];
@@ -310,8 +307,7 @@ class RedisClusterTest {
         stopQuietly(events);
         stopQuietly(otherEvents);
       });
-      throughFault(operator, http, tokens, new Watched("acme", stream, events),
-          new Watched(bystander, other, otherEvents));
+      throughFault(operator, http, tokens, watched, bystanding);
 
       NumberedEvents.Received degraded = events.first("STATUS", "DEGRADED");
       NumberedEvents.Received restored = events.first("STATUS", "RESTORED");
@@ -355,12 +351,10 @@ class RedisClusterTest {
       String bystander = others.keySet().iterator().next();
       String newcomer = others.keySet().stream().skip(1).findFirst().orElseThrow();
       int slots = cluster.slotsOf(victim);
-      SseClient stream = SseClient.open(vertx, service.port(), tokens.forTenant("acme"));
-      SseClient other = SseClient.open(vertx, service.port(), tokens.forTenant(bystander));
-      assertEquals("CONNECTED", stream.next().type());
-      assertEquals("CONNECTED", other.next().type());
-      NumberedEvents events = new NumberedEvents();
-      NumberedEvents otherEvents = new NumberedEvents();
+      Watched watched = watch(vertx, service, tokens, "acme");
+      Watched bystanding = watch(vertx, service, tokens, bystander);
+      NumberedEvents events = watched.events();
+      NumberedEvents otherEvents = bystanding.events();
       long[] at = new long[3]; // killed, restarted, healthy again
       List<String> newcomerSaw = new ArrayList<>();
       Thread operator = new Thread(() -> {
@@ -380,8 +374,7 @@ class RedisClusterTest {
         stopQuietly(events);
         stopQuietly(otherEvents);
       });
-      throughFault(operator, http, tokens, new Watched("acme", stream, events),
-          new Watched(bystander, other, otherEvents));
+      throughFault(operator, http, tokens, watched, bystanding);
 
       NumberedEvents.Received restored = events.first("STATUS", "RESTORED");
       NumberedEvents.Figures figures = events.figures();
@@ -429,12 +422,10 @@ class RedisClusterTest {
           .toList();
       String bystander = others.get(0);
       String newcomer = others.get(1);
-      SseClient stream = SseClient.open(vertx, service.port(), tokens.forTenant(frozen));
-      SseClient other = SseClient.open(vertx, service.port(), tokens.forTenant(bystander));
-      assertEquals("CONNECTED", stream.next().type());
-      assertEquals("CONNECTED", other.next().type());
-      NumberedEvents events = new NumberedEvents();
-      NumberedEvents otherEvents = new NumberedEvents();
+      Watched watched = watch(vertx, service, tokens, frozen);
+      Watched bystanding = watch(vertx, service, tokens, bystander);
+      NumberedEvents events = watched.events();
+      NumberedEvents otherEvents = bystanding.events();
       long[] at = new long[2]; // frozen, thawed
       List<String> newcomerSaw = new ArrayList<>();
       Thread operator = new Thread(() -> {
@@ -450,8 +441,7 @@ class RedisClusterTest {
         stopQuietly(events);
         stopQuietly(otherEvents);
       });
-      throughFault(operator, http, tokens, new Watched(frozen, stream, events),
-          new Watched(bystander, other, otherEvents));
+      throughFault(operator, http, tokens, watched, bystanding);
 
       NumberedEvents.Figures figures = events.figures();
       NumberedEvents.Figures otherFigures = otherEvents.figures();
@@ -484,12 +474,10 @@ class RedisClusterTest {
       int replica = cluster.replicaOf(victim);
       String bystander = tenantsOnEveryMaster(cluster, 1).entrySet().stream().filter(e -> e.getValue() != victim)
           .findFirst().orElseThrow().getKey();
-      SseClient stream = SseClient.open(vertx, service.port(), tokens.forTenant("acme"));
-      SseClient other = SseClient.open(vertx, service.port(), tokens.forTenant(bystander));
-      assertEquals("CONNECTED", stream.next().type());
-      assertEquals("CONNECTED", other.next().type());
-      NumberedEvents events = new NumberedEvents();
-      NumberedEvents otherEvents = new NumberedEvents();
+      Watched watched = watch(vertx, service, tokens, "acme");
+      Watched bystanding = watch(vertx, service, tokens, bystander);
+      NumberedEvents events = watched.events();
+      NumberedEvents otherEvents = bystanding.events();
       long[] at = new long[3]; // frozen, replica promoted, thawed
       Thread operator = new Thread(() -> {
         pause(2000);
@@ -505,8 +493,7 @@ class RedisClusterTest {
         stopQuietly(events);
         stopQuietly(otherEvents);
       });
-      throughFault(operator, http, tokens, new Watched("acme", stream, events),
-          new Watched(bystander, other, otherEvents));
+      throughFault(operator, http, tokens, watched, bystanding);
 
       NumberedEvents.Figures figures = events.figures();
       NumberedEvents.Figures otherFigures = otherEvents.figures();
@@ -602,9 +589,8 @@ class RedisClusterTest {
       Tokens tokens = new Tokens(vertx);
       int victim = cluster.masterOf("{tenant:acme}");
       int replica = cluster.replicaOf(victim);
-      SseClient stream = SseClient.open(vertx, service.port(), tokens.forTenant("acme"));
-      assertEquals("CONNECTED", stream.next().type());
-      NumberedEvents events = new NumberedEvents();
+      Watched watched = watch(vertx, service, tokens, "acme");
+      NumberedEvents events = watched.events();
       long[] at = new long[3]; // killed, restarted, healthy again
       long[] slotMapReads = new long[1];
       int[] publishedBeforeRestart = new int[1];
@@ -627,7 +613,7 @@ class RedisClusterTest {
         pause(3000);
         stopQuietly(events);
       });
-      throughFault(operator, http, tokens, new Watched("acme", stream, events));
+      throughFault(operator, http, tokens, watched);
 
       NumberedEvents.Received degraded = events.first("STATUS", "DEGRADED");
       NumberedEvents.Received restored = events.first("STATUS", "RESTORED");
@@ -662,6 +648,13 @@ class RedisClusterTest {
 
   /** A tenant's stream watched through a fault, with the numbered events published to the tenant. */
   record Watched(String tenant, SseClient stream, NumberedEvents events) {
+  }
+
+  /** A stream of the tenant, read past its CONNECTED, with the numbered events it is to get through a fault. */
+  static Watched watch(Vertx vertx, TestService service, Tokens tokens, String tenant) {
+    SseClient stream = SseClient.open(vertx, service.port(), tokens.forTenant(tenant));
+    assertEquals("CONNECTED", stream.next().type());
+    return new Watched(tenant, stream, new NumberedEvents());
   }
 
   /**

@@ -2,7 +2,6 @@ package dev.tenantcast.topology;
 
 import dev.tenantcast.testing.Http;
 import dev.tenantcast.testing.NumberedEvents;
-import dev.tenantcast.testing.SseClient;
 import dev.tenantcast.testing.TestRedisSentinel;
 import dev.tenantcast.testing.TestService;
 import dev.tenantcast.testing.Tokens;
@@ -42,9 +41,8 @@ class SentinelTest {
                  .put("publishesPerSecondPerToken", 100_000).put("publishesPerSecondPerTenant", 100_000)));
          Http http = new Http(vertx, service.port())) {
       Tokens tokens = new Tokens(vertx);
-      SseClient stream = SseClient.open(vertx, service.port(), tokens.forTenant("acme"));
-      assertEquals("CONNECTED", stream.next().type());
-      NumberedEvents events = new NumberedEvents();
+      RedisClusterTest.Watched watched = RedisClusterTest.watch(vertx, service, tokens, "acme");
+      NumberedEvents events = watched.events();
       List<Integer> readiness = new ArrayList<>();
       long[] killedAt = new long[1];
       long[] promotedAt = new long[1];
@@ -60,7 +58,7 @@ class SentinelTest {
         readiness.add(RedisClusterTest.readyStatus(http, 200));
         stopQuietly(events);
       });
-      RedisClusterTest.throughFault(operator, http, tokens, new RedisClusterTest.Watched("acme", stream, events));
+      RedisClusterTest.throughFault(operator, http, tokens, watched);
 
       NumberedEvents.Received degraded = events.first("STATUS", "DEGRADED");
       NumberedEvents.Received restored = events.first("STATUS", "RESTORED");
