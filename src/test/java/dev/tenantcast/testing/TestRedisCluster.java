@@ -210,16 +210,23 @@ public final class TestRedisCluster implements AutoCloseable {
     }
   }
 
-  /** The port of a replica of the master on {@code masterPort}. */
+  /**
+   * The port of a replica of the master on {@code masterPort}, as the master sees it: waited for (up to 10 s), since
+   * the master learns a new replica's role by gossip, after the replica itself knows it (seen once, right after start).
+   */
   public int replicaOf(int masterPort) {
     String masterId = nodeId(masterPort);
-    for (String line : cli(masterPort, "CLUSTER", "NODES").split("\n")) {
-      String[] fields = line.split(" ");
-      if (fields[2].contains("slave") && fields[3].equals(masterId)) {
-        return Integer.parseInt(fields[1].split("[:@]")[1]);
+    long deadline = System.currentTimeMillis() + 10_000;
+    do {
+      for (String line : cli(masterPort, "CLUSTER", "NODES").split("\n")) {
+        String[] fields = line.split(" ");
+        if (fields[2].contains("slave") && fields[3].equals(masterId)) {
+          return Integer.parseInt(fields[1].split("[:@]")[1]);
+        }
       }
-    }
-    throw new AssertionError("the master on " + masterPort + " has no replica");
+      RedisProcesses.pause();
+    } while (System.currentTimeMillis() < deadline);
+    throw new AssertionError("the master on " + masterPort + " has no replica: " + cli(masterPort, "CLUSTER", "NODES"));
   }
 
   /** How many slots the node on {@code port} serves, by the cluster's own view. */
