@@ -116,6 +116,11 @@ final class WarmUp {
     if (!http.warmsUp()) {
       return Future.succeededFuture();
     }
+    return vertx.executeBlocking(NativeHeap::open, false).compose(heap -> run(vertx, http, jwt, service, heap));
+  }
+
+  private static Future<Void> run(Vertx vertx, HttpConfig http, JwtConfig jwt, ServiceContext service,
+      NativeHeap heap) {
     // All of it on one event loop: its counters and ids are plain fields.
     Context context = vertx.getOrCreateContext();
     Promise<Void> done = Promise.promise();
@@ -138,6 +143,9 @@ final class WarmUp {
             + " in {} ms", warmUp.opened, warmUp.resumed, warmUp.published, warmUp.burstPublished, warmUp.failed,
             warmUp.firstFailure == null ? "" : " (first: " + warmUp.firstFailure + ")",
             TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - began));
+        if (heap != null) {
+          heap.trimLater(vertx);
+        }
         return warmUp.client.close();
       }).onComplete(done);
     });
