@@ -116,10 +116,12 @@ final class WarmUp {
     if (!http.warmsUp()) {
       return Future.succeededFuture();
     }
-    return vertx.executeBlocking(NativeHeap::open, false).compose(heap -> run(vertx, http, jwt, service, heap));
+    return vertx.executeBlocking(NativeHeap::open, false)
+        .compose(heap -> runThenTrim(vertx, http, jwt, service, heap));
   }
 
-  private static Future<Void> run(Vertx vertx, HttpConfig http, JwtConfig jwt, ServiceContext service,
+  /** The warm-up, then (unless the heap is null: no JMX) the C heap's trim a few seconds later. */
+  private static Future<Void> runThenTrim(Vertx vertx, HttpConfig http, JwtConfig jwt, ServiceContext service,
       NativeHeap heap) {
     // All of it on one event loop: its counters and ids are plain fields.
     Context context = vertx.getOrCreateContext();
