@@ -83,10 +83,10 @@ final class HistoryReader {
     Key key = new Key(tenant, since);
     Future<Part> shared = reading.get(key);
     if (shared == null) {
-      // once more on a connection's failure: the reader opens a new one, to the new master after a failover (on a
-      // cluster, the connection it keeps meanwhile finds the new master in the client's next slot map)
+      // once more on a connection's failure, once the reader has renewed its connection: to the new master after a
+      // failover, or to a master that came back (on a cluster, the connection kept meanwhile cannot reach it)
       shared = fromRedis(tenant, since).recover(e -> e instanceof Response ? Future.failedFuture(e)
-          : fromRedis(tenant, since)).andThen(done -> reading.remove(key));
+          : redis.renewed().compose(v -> fromRedis(tenant, since))).andThen(done -> reading.remove(key));
       reading.put(key, shared);
     }
     return shared;

@@ -47,6 +47,10 @@ final class RenewingRedis {
   private Future<RedisConnection> replacement;
   private Redis replacementClient;
   private long lastReplacementMillis;
+  /** Whether a replacement is due once the gap since the last one is over. */
+  private boolean replacementDue;
+  /** Completed when the replacement under way or due has come up or been given up (null: none is). */
+  private Promise<Void> renewal;
   private final Retirements retirements;
   private final ClusterSeeds seeds;
   /** A kept connection is tried again after each failed command of the lost node's slots: said once in a while. */
@@ -69,7 +73,18 @@ final class RenewingRedis {
     return withConnection(c -> c.batch(requests));
   }
 
+  /**
+   * Completes once the replacement of a cluster connection that lost a node, under way or due, has come up or been
+   * given up; at once if there is none. A command that failed on the node lost is worth sending again then: to a
+   * master that came back, the kept connection's socket stays dead, so a retry at once fails the same way.
+   */
+  Future<Void> renewed() {
+    return renewal == null ? Future.succeededFuture() : renewal.future();
+  }
+
   Future<Void> close() {
+    replacementDue = false;
+    settleRenewal();
     Future<Void> replacing = abandonReplacement();
     // let go first: closing ends the connection, and its end handler must not take it for a lost one
     Redis last = client;
@@ -88,8 +103,17 @@ final class RenewingRedis {
     Redis next = replacementClient;
     replacement = null;
     replacementClient = null;
+    settleRenewal();
     opening.onSuccess(RedisConnection::close);
     return next.close();
+  }
+
+  private void settleRenewal() {
+    Promise<Void> settled = renewal;
+    renewal = null;
+    if (settled != null) {
+      settled.complete();
+    }
   }
 
   private static Future<Void> close(Redis client, Future<RedisConnection> connection) {
@@ -154,11 +178,31 @@ final class RenewingRedis {
       close();
       return;
     }
-    long now = System.currentTimeMillis();
-    if (replacement != null || now - lastReplacementMillis < REPLACE_GAP_MILLIS) {
-      return; // being replaced, or tried a moment ago
+    if (replacement != null || replacementDue) {
+      return;
     }
-    lastReplacementMillis = now;
+    if (renewal == null) {
+      renewal = Promise.promise();
+    }
+    long wait = lastReplacementMillis + REPLACE_GAP_MILLIS - System.currentTimeMillis();
+    if (wait > 0) {
+      replacementDue = true; // tried a moment ago: once more when the gap is over
+      vertx.setTimer(wait, t -> {
+        replacementDue = false;
+        if (connection == used) {
+          replace(why);
+        } else {
+          settleRenewal(); // replaced or closed meanwhile
+        }
+      });
+      return;
+    }
+    replace(why);
+  }
+
+  /** Opens a new cluster connection while the one that lost a node keeps serving the others. */
+  private void replace(String why) {
+    lastReplacementMillis = System.currentTimeMillis();
     keptLog.warn("kept", "Redis {} cluster connection failed a command ({}); it keeps serving while a new one opens",
         name, why);
     RedisOptions nextOptions = options.get();
@@ -191,6 +235,7 @@ final class RenewingRedis {
       client = next;
       clusterClient = nextOptions.getType() == RedisClientType.CLUSTER;
       connection = opening;
+      settleRenewal();
     });
   }
 }
