@@ -47,9 +47,10 @@ final class RenewingRedis {
   private Future<RedisConnection> replacement;
   private Redis replacementClient;
   private long lastReplacementMillis;
-  /** Whether a replacement is due once the gap since the last one is over. */
-  private boolean replacementDue;
-  /** Completed when the replacement under way or due has come up or been given up (null: none is). */
+  /**
+   * Completed when the replacement under way ({@link #replacement}), or due once the gap since the last one is over
+   * (no replacement yet), has come up or been given up; null when none is.
+   */
   private Promise<Void> renewal;
   private final Retirements retirements;
   private final ClusterSeeds seeds;
@@ -83,7 +84,6 @@ final class RenewingRedis {
   }
 
   Future<Void> close() {
-    replacementDue = false;
     settleRenewal();
     Future<Void> replacing = abandonReplacement();
     // let go first: closing ends the connection, and its end handler must not take it for a lost one
@@ -178,26 +178,23 @@ final class RenewingRedis {
       close();
       return;
     }
-    if (replacement != null || replacementDue) {
-      return;
+    if (renewal != null) {
+      return; // being replaced, or due to be
     }
-    if (renewal == null) {
-      renewal = Promise.promise();
-    }
+    Promise<Void> due = Promise.promise();
+    renewal = due;
     long wait = lastReplacementMillis + REPLACE_GAP_MILLIS - System.currentTimeMillis();
-    if (wait > 0) {
-      replacementDue = true; // tried a moment ago: once more when the gap is over
-      vertx.setTimer(wait, t -> {
-        replacementDue = false;
-        if (connection == used) {
-          replace(why);
-        } else {
-          settleRenewal(); // replaced or closed meanwhile
-        }
-      });
+    if (wait <= 0) {
+      replace(why);
       return;
     }
-    replace(why);
+    // tried a moment ago: once more when the gap is over, unless closed meanwhile (which settled the renewal; only a
+    // replacement or a close change the connection)
+    vertx.setTimer(wait, t -> {
+      if (renewal == due) {
+        replace(why);
+      }
+    });
   }
 
   /** Opens a new cluster connection while the one that lost a node keeps serving the others. */
